@@ -1,0 +1,182 @@
+"""The ``crm-graph`` command line (typer + rich).
+
+Every command prints human output by default and JSON with ``--json``. Exit codes:
+0 success, 1 a handled error (one line on stderr), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crm_graph.config import Settings, get_settings
+from crm_graph.db import Database, connect
+from crm_graph.errors import CrmGraphError
+from crm_graph.neo4j_local import LocalNeo4j, server_versions
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="crm-graph",
+    help="A graph-based customer relationship model for banks on Neo4j + GDS.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="The local Neo4j+GDS server and the schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+console = Console(stderr=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _emit(payload: Any, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, indent=2) + "\n")
+
+
+def _progress(as_json: bool) -> Any:
+    def say(line: str) -> None:
+        if not as_json:
+            console.print(f"[dim]•[/dim] {line}")
+
+    return say
+
+
+@contextmanager
+def open_database(settings: Settings) -> Iterator[Database]:
+    """Connect to the configured server and yield a :class:`Database`."""
+    driver = connect(settings.uri, settings.neo4j_user, settings.neo4j_password.get_secret_value())
+    with Database(driver, settings.neo4j_database, owns_driver=True) as db:
+        yield db
+
+
+def graph_counts(db: Database) -> dict[str, Any]:
+    """Return ``{"nodes", "relationships", "labels", "types"}`` of the graph."""
+    totals = db.read("admin/count_totals")[0]
+    labels = {r["label"]: r["count"] for r in db.read("admin/count_nodes")}
+    types = {r["type"]: r["count"] for r in db.read("admin/count_relationships")}
+    return {
+        "nodes": totals["nodes"],
+        "relationships": totals["relationships"],
+        "labels": labels,
+        "types": types,
+    }
+
+
+@db_app.command("start")
+def db_start(as_json: JsonOpt = False) -> None:
+    """Provision (first time) and start the local Neo4j+GDS; wait until it answers."""
+    settings = get_settings()
+    if settings.is_external:
+        _emit({"skipped": True, "uri": settings.uri}, as_json)
+        if not as_json:
+            console.print(f"CRM_NEO4J_URI points at {settings.uri}: no local server to start.")
+        return
+    server = LocalNeo4j(settings, _progress(as_json))
+    was_running = server.pid() is not None
+    status = server.start()
+    _emit({**asdict(status), "already_running": was_running}, as_json)
+    if not as_json:
+        state = "was already running" if was_running else "started"
+        console.print(
+            f"Neo4j {status.neo4j_version} with GDS {status.gds_version} {state} "
+            f"at {status.uri} (pid {status.pid})."
+        )
+
+
+@db_app.command("stop")
+def db_stop(as_json: JsonOpt = False) -> None:
+    """Stop the local Neo4j (does nothing when none runs)."""
+    settings = get_settings()
+    if settings.is_external:
+        _emit({"skipped": True, "uri": settings.uri}, as_json)
+        if not as_json:
+            console.print(f"CRM_NEO4J_URI points at {settings.uri}: no local server to stop.")
+        return
+    stopped = LocalNeo4j(settings, _progress(as_json)).stop()
+    _emit({"stopped": stopped}, as_json)
+    if not as_json:
+        console.print("Neo4j stopped." if stopped else "Neo4j was not running.")
+
+
+@db_app.command("status")
+def db_status(as_json: JsonOpt = False) -> None:
+    """Report the server, its versions and the graph's counts."""
+    settings = get_settings()
+    payload: dict[str, Any] = {"uri": settings.uri, "external": settings.is_external}
+    if settings.is_external:
+        neo4j_version, gds_version = server_versions(settings)
+        payload.update(running=True, pid=None, neo4j_version=neo4j_version, gds_version=gds_version)
+    else:
+        status = LocalNeo4j(settings).status()
+        payload.update(asdict(status))
+    if payload["running"]:
+        with open_database(settings) as db:
+            payload["counts"] = graph_counts(db)
+    _emit(payload, as_json)
+    if as_json:
+        return
+    if not payload["running"]:
+        console.print(f"Neo4j is not running (instance {settings.instance_dir}).")
+        raise typer.Exit(0)
+    table = Table(show_header=False, box=None)
+    for key in ("uri", "neo4j_version", "gds_version", "pid"):
+        table.add_row(key, str(payload.get(key)))
+    counts = payload["counts"]
+    table.add_row("nodes", f"{counts['nodes']:,}")
+    table.add_row("relationships", f"{counts['relationships']:,}")
+    for label, n in counts["labels"].items():
+        table.add_row(f"  :{label}", f"{n:,}")
+    Console().print(table)
+
+
+@db_app.command("init")
+def db_init(as_json: JsonOpt = False) -> None:
+    """Create the constraints and indexes of the graph model (idempotent)."""
+    with open_database(get_settings()) as db:
+        applied = db.init_schema()
+    _emit({"schema_statements": applied}, as_json)
+    if not as_json:
+        console.print(f"Schema applied: {applied} constraints and indexes.")
+
+
+@app.command("demo")
+def demo(as_json: JsonOpt = False) -> None:
+    """Start the local server (unless CRM_NEO4J_URI is set) and initialise the schema."""
+    settings = get_settings()
+    if not settings.is_external:
+        LocalNeo4j(settings, _progress(as_json)).start()
+    with open_database(settings) as db:
+        applied = db.init_schema()
+        counts = graph_counts(db)
+    _emit({"uri": settings.uri, "schema_statements": applied, "counts": counts}, as_json)
+    if not as_json:
+        console.print(
+            f"Ready: {settings.uri} (user {settings.neo4j_user}); schema applied "
+            f"({applied} statements); {counts['nodes']:,} nodes."
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; turn crm-graph errors into one line and exit code 1.
+
+    Usage errors are reported by typer itself with exit code 2.
+    """
+    try:
+        app(args=argv)
+    except CrmGraphError as exc:
+        console.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

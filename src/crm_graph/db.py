@@ -1,0 +1,385 @@
+"""Neo4j access: driver lifecycle, retried transactions, Cypher files by name, GDS client.
+
+Every Cypher statement lives in its own file under ``cypher/`` and is loaded by
+name (``"load/upsert_customers"`` is ``cypher/load/upsert_customers.cypher``); an
+unknown name raises :class:`~crm_graph.errors.CypherNotFound` at once. Values are
+always passed as ``$parameters``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import neo4j
+from neo4j import Driver, GraphDatabase, RoutingControl
+from neo4j import exceptions as neo4j_errors
+
+from crm_graph.errors import CypherNotFound, DatabaseError, DatabaseUnavailable, GdsUnavailable
+
+if TYPE_CHECKING:
+    from graphdatascience import GraphDataScience
+
+__all__ = [
+    "Database",
+    "connect",
+    "cypher",
+    "cypher_dir",
+    "cypher_names",
+    "gds_client",
+    "has_gds",
+    "schema_statements",
+]
+
+_NAME = re.compile(r"^[a-z0-9_]+(/[a-z0-9_]+)*$")
+
+
+def cypher_dir() -> Path:
+    """Return the folder holding the ``.cypher`` files.
+
+    Returns
+    -------
+    Path
+        ``crm_graph/cypher`` inside an installed wheel, else ``cypher/`` at the
+        repository root (editable installs and source checkouts).
+    """
+    packaged = Path(__file__).with_name("cypher")
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "cypher"
+
+
+@lru_cache(maxsize=None)
+def cypher(name: str) -> str:
+    """Return the text of the Cypher file called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Path below ``cypher/`` without the suffix, e.g. ``"admin/count_nodes"``.
+
+    Returns
+    -------
+    str
+        The statement, with its leading ``//`` comment header kept.
+
+    Raises
+    ------
+    CypherNotFound
+        If the name is malformed or no such file exists.
+
+    Examples
+    --------
+    >>> "MATCH" in cypher("admin/count_nodes")
+    True
+    >>> cypher("admin/no_such_statement")
+    Traceback (most recent call last):
+    ...
+    crm_graph.errors.CypherNotFound: no Cypher file 'admin/no_such_statement' ...
+    """
+    path = cypher_dir() / f"{name}.cypher"
+    if not _NAME.match(name) or not path.is_file():
+        raise CypherNotFound(f"no Cypher file {name!r} (looked for {path})")
+    return path.read_text(encoding="utf-8")
+
+
+def cypher_names(area: str | None = None) -> list[str]:
+    """List the names of all Cypher files, optionally of one area.
+
+    Parameters
+    ----------
+    area : str, optional
+        A top-level folder such as ``"load"`` or ``"queries"``.
+
+    Returns
+    -------
+    list of str
+        Sorted names usable with :func:`cypher`.
+
+    Examples
+    --------
+    >>> "admin/count_nodes" in cypher_names("admin")
+    True
+    """
+    root = cypher_dir()
+    base = root / area if area else root
+    names = [
+        p.relative_to(root).with_suffix("").as_posix()
+        for p in base.rglob("*.cypher")
+        if p.parent != root
+    ]
+    return sorted(names)
+
+
+def schema_statements() -> list[str]:
+    """Return the statements of ``cypher/schema.cypher``, one per list item.
+
+    ``schema.cypher`` is the one file that holds several statements: the
+    constraints and indexes of the graph model, separated by ``;``.
+
+    Returns
+    -------
+    list of str
+        Each ``CREATE CONSTRAINT``/``CREATE INDEX`` statement, comments removed.
+
+    Examples
+    --------
+    >>> any("Customer" in s for s in schema_statements())
+    True
+    """
+    text = (cypher_dir() / "schema.cypher").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("//")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def connect(uri: str, user: str, password: str, *, verify: bool = True) -> Driver:
+    """Open a driver and, by default, check that the server answers.
+
+    Parameters
+    ----------
+    uri : str
+        Bolt or neo4j URI.
+    user, password : str
+        Credentials.
+    verify : bool, default True
+        Check connectivity and credentials now rather than at the first query.
+
+    Returns
+    -------
+    neo4j.Driver
+        The caller closes it (or uses it as a context manager).
+
+    Raises
+    ------
+    DatabaseUnavailable
+        If the server cannot be reached or rejects the credentials.
+    """
+    try:
+        driver = GraphDatabase.driver(
+            uri, auth=(user, password), connection_acquisition_timeout=30.0
+        )
+    except (ValueError, neo4j_errors.ConfigurationError) as exc:
+        raise DatabaseUnavailable(f"invalid Neo4j URI {uri!r}: {exc}") from exc
+    if verify:
+        try:
+            driver.verify_connectivity()
+        except neo4j_errors.AuthError as exc:
+            driver.close()
+            raise DatabaseUnavailable(f"Neo4j at {uri} rejected the credentials of {user!r}") from exc
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as exc:
+            driver.close()
+            raise DatabaseUnavailable(f"Neo4j is not reachable at {uri}: {exc}") from exc
+    return driver
+
+
+class Database:
+    """A driver bound to one database, with retried read and write transactions.
+
+    Transactions go through the driver's managed ``execute_query``, which retries
+    transient errors (deadlocks, leader switches, lost connections) with back-off.
+
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        An open driver; :class:`Database` does not own it unless ``owns_driver``.
+    database : str, default "neo4j"
+        Database name.
+    owns_driver : bool, default False
+        Close the driver in :meth:`close`.
+    """
+
+    def __init__(self, driver: Driver, database: str = "neo4j", *, owns_driver: bool = False):
+        self.driver = driver
+        self.database = database
+        self._owns_driver = owns_driver
+
+    def close(self) -> None:
+        """Close the driver if this object owns it."""
+        if self._owns_driver:
+            self.driver.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(
+        self, statement: str, params: Mapping[str, Any], routing: RoutingControl
+    ) -> list[dict[str, Any]]:
+        try:
+            records, _, _ = self.driver.execute_query(
+                neo4j.Query(statement),  # type: ignore[arg-type]
+                dict(params),
+                database_=self.database,
+                routing_=routing,
+            )
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+            raise DatabaseUnavailable(f"Neo4j is not reachable: {exc}") from exc
+        except neo4j_errors.Neo4jError as exc:
+            raise DatabaseError(f"{exc.code}: {exc.message}") from exc
+        return [record.data() for record in records]
+
+    def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run the named Cypher file in a read transaction.
+
+        Parameters
+        ----------
+        name : str
+            Cypher file name (see :func:`cypher`).
+        **params
+            Values for the statement's ``$parameters``.
+
+        Returns
+        -------
+        list of dict
+            One dict per record.
+        """
+        return self._run(cypher(name), params, RoutingControl.READ)
+
+    def write(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run the named Cypher file in a write transaction (see :meth:`read`)."""
+        return self._run(cypher(name), params, RoutingControl.WRITE)
+
+    def write_batches(
+        self, name: str, rows: Sequence[Mapping[str, Any]], *, batch_size: int = 5000, **params: Any
+    ) -> Iterator[int]:
+        """Run an ``UNWIND $rows`` statement over ``rows`` in batches.
+
+        Parameters
+        ----------
+        name : str
+            Cypher file whose statement starts with ``UNWIND $rows AS row``.
+        rows : sequence of mapping
+            The rows; each batch is one retried write transaction.
+        batch_size : int, default 5000
+            Rows per transaction.
+        **params
+            Further parameters passed with every batch.
+
+        Yields
+        ------
+        int
+            The number of rows written by each batch, for progress bars.
+        """
+        statement = cypher(name)
+        for start in range(0, len(rows), batch_size):
+            batch = [dict(r) for r in rows[start : start + batch_size]]
+            self._run(statement, {**params, "rows": batch}, RoutingControl.WRITE)
+            yield len(batch)
+
+    def run_statement(
+        self, statement: str, params: Mapping[str, Any] | None = None, *, write: bool = False
+    ) -> list[dict[str, Any]]:
+        """Run a statement that comes from a checked-in file, not from user input.
+
+        Used for ``schema.cypher`` (several statements in one file) and the EXPLAIN
+        checks; everything else goes through :meth:`read` and :meth:`write`.
+        """
+        routing = RoutingControl.WRITE if write else RoutingControl.READ
+        return self._run(statement, params or {}, routing)
+
+    @contextmanager
+    def read_session(self) -> Iterator[neo4j.Session]:
+        """Yield a session in READ access mode (writes are refused by the server)."""
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            yield session
+
+    def init_schema(self) -> int:
+        """Create every constraint and index of the graph model (idempotent).
+
+        Returns
+        -------
+        int
+            The number of schema statements applied.
+        """
+        statements = schema_statements()
+        for statement in statements:
+            self.run_statement(statement, write=True)
+        return len(statements)
+
+
+def has_gds(driver: Driver, database: str = "neo4j") -> bool:
+    """Tell whether the server has the Graph Data Science procedures.
+
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        Open driver.
+    database : str, default "neo4j"
+        Database to ask.
+
+    Returns
+    -------
+    bool
+        True when ``gds.version()`` can be called.
+    """
+    records, _, _ = driver.execute_query(
+        "SHOW PROCEDURES YIELD name WHERE name = 'gds.version' RETURN count(*) AS n",
+        database_=database,
+        routing_=RoutingControl.READ,
+    )
+    return bool(records[0]["n"])
+
+
+def gds_client(driver: Driver, database: str = "neo4j") -> GraphDataScience:
+    """Return a ``graphdatascience`` client over an existing driver.
+
+    The GDS procedures published on Maven Central (OpenGDS) lack the
+    ``gds.debug.arrow`` procedure that the Python client calls when it starts, to
+    find an Arrow Flight server. OpenGDS has no Arrow server, so on such a server
+    the client is built with a query runner that answers "Arrow disabled" and
+    everything runs over Bolt. Servers with the full GDS plugin are used as they are.
+
+    Parameters
+    ----------
+    driver : neo4j.Driver
+        Open driver (not closed by the client).
+    database : str, default "neo4j"
+        Database the client works on.
+
+    Returns
+    -------
+    graphdatascience.GraphDataScience
+        A client bound to ``driver``.
+
+    Raises
+    ------
+    GdsUnavailable
+        If the server has no GDS procedures.
+    """
+    import pandas as pd
+    from graphdatascience import GraphDataScience
+    from graphdatascience.query_runner.neo4j_query_runner import Neo4jQueryRunner
+
+    if not has_gds(driver, database):
+        raise GdsUnavailable("the Neo4j server has no Graph Data Science library (gds.version)")
+
+    records, _, _ = driver.execute_query(
+        "SHOW PROCEDURES YIELD name WHERE name = 'gds.debug.arrow' RETURN count(*) AS n",
+        database_=database,
+        routing_=RoutingControl.READ,
+    )
+    if records[0]["n"]:
+        return GraphDataScience(driver, database=database, show_progress=False)
+
+    class _NoArrowQueryRunner(Neo4jQueryRunner):  # type: ignore[misc]
+        def call_procedure(  # type: ignore[no-untyped-def]
+            self, endpoint, params=None, yields=None, database=None, logging=False,
+            custom_error=True,
+        ):
+            if endpoint == "gds.debug.arrow":
+                row = {"listenAddress": "", "enabled": False, "running": False, "versions": []}
+                return pd.DataFrame([row])
+            return super().call_procedure(endpoint, params, yields, database, logging, custom_error)
+
+    runner = _NoArrowQueryRunner(
+        driver, "bolt", auto_close=False, database=database, show_progress=False
+    )
+    return GraphDataScience(runner, database=database, show_progress=False)
