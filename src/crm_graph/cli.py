@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv)
     except CrmGraphError as exc:
-        console.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
+        one_line = " ".join(exc.message.split())
+        console.print(f"[red]error:[/red] {one_line}", highlight=False, soft_wrap=True, markup=True)
         sys.exit(1)
 
 

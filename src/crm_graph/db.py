@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +53,7 @@ def cypher_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "cypher"
 
 
-@lru_cache(maxsize=None)
+@cache
 def cypher(name: str) -> str:
     """Return the text of the Cypher file called ``name``.
 
@@ -169,7 +169,9 @@ def connect(uri: str, user: str, password: str, *, verify: bool = True) -> Drive
             driver.verify_connectivity()
         except neo4j_errors.AuthError as exc:
             driver.close()
-            raise DatabaseUnavailable(f"Neo4j at {uri} rejected the credentials of {user!r}") from exc
+            raise DatabaseUnavailable(
+                f"Neo4j at {uri} rejected the credentials of {user!r}"
+            ) from exc
         except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError) as exc:
             driver.close()
             raise DatabaseUnavailable(f"Neo4j is not reachable at {uri}: {exc}") from exc
@@ -213,7 +215,7 @@ class Database:
     ) -> list[dict[str, Any]]:
         try:
             records, _, _ = self.driver.execute_query(
-                neo4j.Query(statement),  # type: ignore[arg-type]
+                neo4j.Query(statement),
                 dict(params),
                 database_=self.database,
                 routing_=routing,
@@ -369,15 +371,12 @@ def gds_client(driver: Driver, database: str = "neo4j") -> GraphDataScience:
     if records[0]["n"]:
         return GraphDataScience(driver, database=database, show_progress=False)
 
-    class _NoArrowQueryRunner(Neo4jQueryRunner):  # type: ignore[misc]
-        def call_procedure(  # type: ignore[no-untyped-def]
-            self, endpoint, params=None, yields=None, database=None, logging=False,
-            custom_error=True,
-        ):
+    class _NoArrowQueryRunner(Neo4jQueryRunner):
+        def call_procedure(self, endpoint: str, *args: Any, **kwargs: Any) -> pd.DataFrame:
             if endpoint == "gds.debug.arrow":
                 row = {"listenAddress": "", "enabled": False, "running": False, "versions": []}
                 return pd.DataFrame([row])
-            return super().call_procedure(endpoint, params, yields, database, logging, custom_error)
+            return super().call_procedure(endpoint, *args, **kwargs)
 
     runner = _NoArrowQueryRunner(
         driver, "bolt", auto_close=False, database=database, show_progress=False

@@ -60,6 +60,10 @@ _MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6
 _GDS_ARTIFACTS = ("proc", "opengds-extension", "open-write-services", "proc-sysinfo")
 _ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 
+# Servers started by this process, kept so that they are reaped when stopped (and so
+# that a Popen object is never collected while its server runs).
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
 
 def _silent(_: str) -> None:
     return None
@@ -184,7 +188,9 @@ class _Maven:
         self.log = log
         self.mvn = shutil.which("mvn")
         if not self.mvn:
-            raise ProvisionError("Maven (mvn) is not on the PATH: install it (e.g. apt-get install maven)")
+            raise ProvisionError(
+                "Maven (mvn) is not on the PATH: install it (e.g. apt-get install maven)"
+            )
 
     def run(self, args: list[str], cwd: Path) -> bool:
         cmd = [self.mvn or "mvn", "-B", "-q", f"-Dmaven.repo.local={self.repo}", *args]
@@ -194,9 +200,9 @@ class _Maven:
             proc = subprocess.run(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, check=False)
         return proc.returncode == 0
 
-    def resolve(self, work: Path, name: str, deps: list[tuple[str, str, str, str]]) -> list[
-        tuple[str, str, str, Path]
-    ]:
+    def resolve(
+        self, work: Path, name: str, deps: list[tuple[str, str, str, str]]
+    ) -> list[tuple[str, str, str, Path]]:
         project = work / name
         project.mkdir(parents=True, exist_ok=True)
         (project / "pom.xml").write_text(_pom(name, deps), encoding="utf-8")
@@ -518,6 +524,7 @@ dbms.usage_report.enabled=false
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        _CHILDREN[proc.pid] = proc
         self.pid_file.write_text(str(proc.pid), encoding="utf-8")
         self._wait_ready(proc)
         self.progress(f"Neo4j is up (pid {proc.pid}); GDS answers")
@@ -530,6 +537,7 @@ dbms.usage_report.enabled=false
         last_error = "no answer"
         while time.monotonic() < deadline:
             if proc.poll() is not None:
+                _CHILDREN.pop(proc.pid, None)
                 self.pid_file.unlink(missing_ok=True)
                 raise ServerStartError(
                     f"Neo4j exited with code {proc.returncode} while starting; see {self.log_file}"
@@ -572,6 +580,11 @@ dbms.usage_report.enabled=false
 
     @staticmethod
     def _reap(pid: int) -> None:
+        child = _CHILDREN.get(pid)
+        if child is not None:
+            if child.poll() is not None:
+                del _CHILDREN[pid]
+            return
         try:
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
@@ -636,9 +649,7 @@ def server_versions(settings: Settings) -> tuple[str | None, str | None]:
         records, _, _ = driver.execute_query(
             "CALL dbms.components() YIELD name, versions RETURN name, versions[0] AS version"
         )
-        neo4j_version = next(
-            (r["version"] for r in records if r["name"] == "Neo4j Kernel"), None
-        )
+        neo4j_version = next((r["version"] for r in records if r["name"] == "Neo4j Kernel"), None)
         gds_version = None
         if has_gds(driver, settings.neo4j_database):
             gds_records, _, _ = driver.execute_query("CALL gds.version() YIELD gdsVersion")

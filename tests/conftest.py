@@ -1,0 +1,109 @@
+"""Shared fixtures: a real Neo4j for integration tests, an empty graph per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crm_graph.config import Settings
+from crm_graph.db import Database, connect
+from crm_graph.neo4j_local import LocalNeo4j
+
+#: Port of the test instance, apart from the demo's 7687 so tests never touch its data.
+TEST_BOLT_PORT = int(os.environ.get("CRM_TEST_BOLT_PORT", "7697"))
+TEST_HTTP_PORT = int(os.environ.get("CRM_TEST_HTTP_PORT", "7484"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", help="run tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _mark_integration(items)
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: opt in with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Settings of the server the integration tests use.
+
+    ``CRM_NEO4J_URI`` (with ``CRM_NEO4J_USER``/``CRM_NEO4J_PASSWORD``) selects an
+    existing server; its database is emptied by the tests, so a non-empty one is
+    refused unless ``CRM_TEST_ALLOW_WIPE=1``. Otherwise a local test instance is
+    started on its own port and stopped at the end of the session.
+    """
+    if os.environ.get("CRM_NEO4J_URI"):
+        settings = Settings()
+        driver = connect(
+            settings.uri, settings.neo4j_user, settings.neo4j_password.get_secret_value()
+        )
+        with driver:
+            records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n")
+        if records[0]["n"] and os.environ.get("CRM_TEST_ALLOW_WIPE") != "1":
+            pytest.exit(
+                f"{settings.uri} holds {records[0]['n']} nodes and the tests would delete them; "
+                "set CRM_TEST_ALLOW_WIPE=1 to allow that",
+                returncode=1,
+            )
+        yield settings
+        return
+    settings = Settings(
+        neo4j_uri=None,
+        instance="test",
+        bolt_port=TEST_BOLT_PORT,
+        http_port=TEST_HTTP_PORT,
+        neo4j_heap=os.environ.get("CRM_TEST_NEO4J_HEAP", "3g"),
+        neo4j_pagecache="512m",
+        neo4j_password="crm-graph-test",  # type: ignore[arg-type]
+    )
+    server = LocalNeo4j(settings)
+    started = server.pid() is None
+    server.start()
+    yield settings
+    if started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def session_db(neo4j_settings: Settings) -> Iterator[Database]:
+    driver = connect(
+        neo4j_settings.uri,
+        neo4j_settings.neo4j_user,
+        neo4j_settings.neo4j_password.get_secret_value(),
+    )
+    with Database(driver, neo4j_settings.neo4j_database, owns_driver=True) as db:
+        yield db
+
+
+def empty_graph(db: Database) -> None:
+    """Delete every node and relationship and drop every GDS graph."""
+    while db.write("admin/delete_all_batch", limit=20_000)[0]["deleted"]:
+        pass
+    db.write("admin/drop_gds_graphs")
+
+
+@pytest.fixture
+def db(session_db: Database) -> Database:
+    """A database with an empty graph (schema kept) and no GDS graphs left over."""
+    empty_graph(session_db)
+    return session_db
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+def _mark_integration(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/integration as ``integration``."""
+    for item in items:
+        if "integration" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.integration)
