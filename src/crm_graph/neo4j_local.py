@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -59,10 +60,6 @@ Progress = Callable[[str], None]
 _MAVEN_DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
 _GDS_ARTIFACTS = ("proc", "opengds-extension", "open-write-services", "proc-sysinfo")
 _ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
-
-# Servers started by this process, kept so that they are reaped when stopped (and so
-# that a Popen object is never collected while its server runs).
-_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
 def _silent(_: str) -> None:
@@ -514,33 +511,39 @@ dbms.usage_report.enabled=false
         ]
         console = self.home / "logs" / "console.log"
         self.progress(f"Starting Neo4j {NEO4J_VERSION} on {self.settings.uri}")
-        with console.open("ab") as out:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=self.home,
-                env=self._env(),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        _CHILDREN[proc.pid] = proc
-        self.pid_file.write_text(str(proc.pid), encoding="utf-8")
-        self._wait_ready(proc)
-        self.progress(f"Neo4j is up (pid {proc.pid}); GDS answers")
+        # Started through a shell that exits at once, so the server is re-parented to
+        # init: it outlives this process (`db start` returns) and is never our zombie.
+        launcher = f"{shlex.join(cmd)} >>{shlex.quote(str(console))} 2>&1 </dev/null & echo $!"
+        proc = subprocess.run(
+            ["/bin/sh", "-c", launcher],
+            cwd=self.home,
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            start_new_session=True,
+        )
+        try:
+            pid = int(proc.stdout.strip())
+        except ValueError as exc:
+            raise ServerStartError(f"could not launch Java: {proc.stderr.strip()}") from exc
+        self.pid_file.write_text(str(pid), encoding="utf-8")
+        self._wait_ready(pid)
+        self.progress(f"Neo4j is up (pid {pid}); GDS answers")
         return self.status()
 
-    def _wait_ready(self, proc: subprocess.Popen[bytes]) -> None:
+    def _wait_ready(self, pid: int) -> None:
         from crm_graph.db import connect
 
         deadline = time.monotonic() + self.settings.start_timeout_s
         last_error = "no answer"
         while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                _CHILDREN.pop(proc.pid, None)
+            if not _pid_alive(pid):
                 self.pid_file.unlink(missing_ok=True)
                 raise ServerStartError(
-                    f"Neo4j exited with code {proc.returncode} while starting; see {self.log_file}"
+                    f"Neo4j exited while starting; see {self.log_file} and "
+                    f"{self.home / 'logs' / 'console.log'}"
                 )
             if _port_open(self.settings.bolt_port):
                 try:
@@ -557,7 +560,7 @@ dbms.usage_report.enabled=false
                 except Exception as exc:  # noqa: BLE001 - retried until the deadline
                     last_error = f"{type(exc).__name__}: {exc}"
             time.sleep(1.0)
-        self._terminate(proc.pid)
+        self._terminate(pid)
         raise ServerStartError(
             f"Neo4j did not answer within {self.settings.start_timeout_s:.0f}s "
             f"({last_error}); see {self.log_file}"
@@ -570,25 +573,12 @@ dbms.usage_report.enabled=false
             pass
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and _pid_alive(pid):
-            self._reap(pid)
             time.sleep(0.3)
         if _pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
-            time.sleep(0.5)
-        self._reap(pid)
+            while _pid_alive(pid):
+                time.sleep(0.1)
         self.pid_file.unlink(missing_ok=True)
-
-    @staticmethod
-    def _reap(pid: int) -> None:
-        child = _CHILDREN.get(pid)
-        if child is not None:
-            if child.poll() is not None:
-                del _CHILDREN[pid]
-            return
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
 
     def stop(self) -> bool:
         """Stop the server if it runs.

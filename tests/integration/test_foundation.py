@@ -221,8 +221,6 @@ def test_a_server_that_cannot_start_names_its_log(tmp_path: Path) -> None:
         neo4j_heap="1k",  # the JVM refuses a heap this small and exits at once
     )
     server = LocalNeo4j(settings)
-    with pytest.raises(
-        ServerStartError, match=r"exited with code \d+ while starting; see .*neo4j.log"
-    ):
+    with pytest.raises(ServerStartError, match=r"exited while starting; see .*neo4j.log"):
         server.start()
     assert server.pid() is None
