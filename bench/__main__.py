@@ -1,0 +1,64 @@
+"""Run the benchmarks and rewrite their sections of docs/benchmarks.md.
+
+Usage: ``python -m bench [--sizes 10000,100000,1000000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import re
+from datetime import date
+from pathlib import Path
+
+from bench import generate
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+
+def machine() -> str:
+    cpus = len(
+        [
+            line
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("processor")
+        ]
+    )
+    mem = next(
+        int(line.split()[1]) // 2**20
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return (
+        f"{cpus} cores, {mem} GiB, {platform.python_implementation()} {platform.python_version()}"
+    )
+
+
+def replace_section(text: str, name: str, body: str) -> str:
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    block = f"{start}\n{body}\n{end}"
+    if start in text:
+        return re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+    return text.rstrip() + "\n\n" + block + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = generate.run(sizes)
+    body = (
+        f"Measured {date.today().isoformat()} on {machine()} by `make bench` "
+        "(bench/generate.py): `generate_bank(seed=7)` in a fresh process per size; "
+        "wall time with `time.perf_counter`, peak memory as the process's maximum RSS.\n\n"
+        + generate.markdown(results)
+    )
+    DOC.write_text(
+        replace_section(DOC.read_text(encoding="utf-8"), "generate", body), encoding="utf-8"
+    )
+    print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    main()
