@@ -209,4 +209,4 @@ def normalize_name(value: str) -> str:
     v = unicodedata.normalize("NFKC", value)
     v = _SPACES.sub(" ", v).strip()
     v = _SPACE_BETWEEN_HAN.sub("", v)
-    return v.upper()
+    return unicodedata.normalize("NFKC", v.upper())
