@@ -259,8 +259,10 @@ class Exporter:
                 cols["phone"][i] = fmt(str(base["old_phone"][e])) if rng.random() < 0.7 else ""
             elif d == "email":
                 cols["email"][i] = ""
-        invalid = rng.random(m) < INVALID_SHARE
         date_field = next((f for f in ("birth_date", "opened_on") if f in fields), None)
+        invalid = rng.random(m) < INVALID_SHARE
+        if date_field is None and "id_number" not in fields:
+            invalid[:] = False  # nothing in this view can be made invalid
         for i in np.flatnonzero(invalid):
             if date_field and rng.random() < 0.6:
                 cols[date_field][i] = ("2024-13-45", "2091-05-01", "31/02/2024", "not a date")[

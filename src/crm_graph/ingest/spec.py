@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from crm_graph.errors import MappingError
 
-__all__ = ["ColumnSpec", "FileSpec", "SystemSpec", "load_spec"]
+__all__ = ["ColumnSpec", "FileSpec", "SystemSpec", "default_loaders_dir", "load_spec", "load_specs"]
 
 ColumnType = Literal["string", "integer", "decimal", "date", "boolean"]
 Normalizer = Literal["none", "name", "phone", "id_number", "resident_id", "uscc", "email"]
@@ -169,3 +169,42 @@ def load_spec(path: Path) -> SystemSpec:
         return SystemSpec.model_validate(raw)
     except ValidationError as exc:
         raise MappingError(f"{path}: {_explain(exc)}") from exc
+
+
+def default_loaders_dir() -> Path:
+    """Return the folder of the shipped mappings.
+
+    Returns
+    -------
+    Path
+        ``crm_graph/loaders`` in an installed wheel, else ``loaders/`` at the
+        repository root.
+    """
+    packaged = Path(__file__).resolve().parents[1] / "loaders"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "loaders"
+
+
+def load_specs(folder: Path) -> list[SystemSpec]:
+    """Load every ``*.yaml`` mapping of a folder, sorted by system name.
+
+    Raises
+    ------
+    MappingError
+        If the folder has no mappings, a mapping is invalid, or two name one system.
+
+    Examples
+    --------
+    >>> [s.system for s in load_specs(default_loaders_dir())][:3]
+    ['agency', 'call_center', 'cards']
+    """
+    paths = sorted(folder.glob("*.yaml"))
+    if not paths:
+        raise MappingError(f"{folder}: no loader mappings (*.yaml)")
+    specs = [load_spec(p) for p in paths]
+    systems = [s.system for s in specs]
+    dupes = sorted({s for s in systems if systems.count(s) > 1})
+    if dupes:
+        raise MappingError(f"{folder}: several mappings for system(s) {', '.join(dupes)}")
+    return sorted(specs, key=lambda s: s.system)
