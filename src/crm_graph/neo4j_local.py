@@ -277,44 +277,49 @@ def ensure_distribution(settings: Settings, progress: Progress = _silent) -> Dis
     work.mkdir(parents=True)
     log = cache / "provision.log"
     log.write_text("", encoding="utf-8")
+    maven = _Maven(cache, log)
     staging = cache / f".staging-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    maven = _Maven(cache, log)
 
-    progress(f"Fetching Neo4j Community {NEO4J_VERSION} from Maven Central (route a: tar.gz)")
-    server_keys: set[tuple[str, str]] = set()
-    if _route_a(maven, work, staging):
-        route = "a: neo4j-community-standalone unix tar.gz"
-        server_keys = {(p.name, "") for p in (staging / "lib").glob("*.jar")}
-    else:
-        progress("No distribution archive on Maven Central; resolving the server's jars (route b)")
-        route = "b: dependencies of the neo4j-community-standalone pom"
-        jars = maven.resolve(
-            work,
-            "server",
-            [("org.neo4j.assembly", "neo4j-community-standalone", NEO4J_VERSION, "pom")],
+    try:
+        progress(f"Fetching Neo4j Community {NEO4J_VERSION} from Maven Central (route a: tar.gz)")
+        server_keys: set[tuple[str, str]] = set()
+        if _route_a(maven, work, staging):
+            route = "a: neo4j-community-standalone unix tar.gz"
+            server_keys = {(p.name, "") for p in (staging / "lib").glob("*.jar")}
+        else:
+            progress(
+                "No distribution archive on Maven Central; resolving the server's jars (route b)"
+            )
+            route = "b: dependencies of the neo4j-community-standalone pom"
+            jars = maven.resolve(
+                work,
+                "server",
+                [("org.neo4j.assembly", "neo4j-community-standalone", NEO4J_VERSION, "pom")],
+            )
+            (staging / "lib").mkdir()
+            for group, artifact, _classifier, path in jars:
+                shutil.copy2(path, staging / "lib" / path.name)
+                server_keys.add((group, artifact))
+
+        progress(f"Fetching Graph Data Science {GDS_VERSION} from Maven Central")
+        gds_jars = maven.resolve(
+            work, "gds", [("org.neo4j.gds", a, GDS_VERSION, "") for a in _GDS_ARTIFACTS]
         )
-        (staging / "lib").mkdir()
-        for group, artifact, _classifier, path in jars:
-            shutil.copy2(path, staging / "lib" / path.name)
-            server_keys.add((group, artifact))
+        (staging / "plugins").mkdir()
+        lib_names = {p.name for p in (staging / "lib").glob("*.jar")}
+        for group, artifact, _classifier, path in gds_jars:
+            if (group, artifact) in server_keys or path.name in lib_names:
+                continue  # the server already ships this library
+            shutil.copy2(path, staging / "plugins" / path.name)
 
-    progress(f"Fetching Graph Data Science {GDS_VERSION} from Maven Central")
-    gds_jars = maven.resolve(
-        work, "gds", [("org.neo4j.gds", a, GDS_VERSION, "") for a in _GDS_ARTIFACTS]
-    )
-    (staging / "plugins").mkdir()
-    lib_names = {p.name for p in (staging / "lib").glob("*.jar")}
-    for group, artifact, _classifier, path in gds_jars:
-        if (group, artifact) in server_keys or path.name in lib_names:
-            continue  # the server already ships this library
-        shutil.copy2(path, staging / "plugins" / path.name)
-
-    (staging / "COMPLETE").write_text(route + "\n", encoding="utf-8")
-    shutil.rmtree(final, ignore_errors=True)
-    staging.rename(final)
-    shutil.rmtree(work, ignore_errors=True)
+        (staging / "COMPLETE").write_text(route + "\n", encoding="utf-8")
+        shutil.rmtree(final, ignore_errors=True)
+        staging.rename(final)
+        shutil.rmtree(work, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone after the rename, or a failure
     progress(f"Neo4j {NEO4J_VERSION} + GDS {GDS_VERSION} cached in {final}")
     return Distribution(final, route)
 

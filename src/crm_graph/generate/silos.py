@@ -175,6 +175,13 @@ class Exporter:
         )
         landline = np.char.add("07608", np.char.zfill(rng.integers(0, 10**7, n).astype(str), 7))
         phone = np.where(person, mobile, landline)
+        # some household members give the household's shared number (the head's)
+        hh = w.household
+        in_hh = np.flatnonzero(hh >= 0)
+        head_of = np.full(int(hh.max()) + 1 if in_hh.size else 1, -1, dtype=np.int64)
+        head_of[hh[in_hh][::-1]] = in_hh[::-1]
+        share = in_hh[rng.random(in_hh.size) < 0.3]
+        phone[share] = phone[head_of[hh[share]]]
         towns = np.array(pools.TOWNS)
         roads = np.array(pools.ROADS)
         # a household shares an address
