@@ -302,6 +302,13 @@ def _transpose(value: str, rng: np.random.Generator) -> str:
     return value[:k] + value[k + 1] + value[k] + value[k + 2 :]
 
 
+def _main_record_of(n: int, ents: Array, record_ids: Array) -> Array:
+    """Map each entity to its main record id in a system (its first record; None if absent)."""
+    out: Array = np.empty(n, dtype=object)
+    out[ents[::-1]] = record_ids[::-1]  # the first record of an entity is written last, so it wins
+    return out
+
+
 def _dates(rng: np.random.Generator, month: Array) -> Array:
     return month_to_date(month, rng.integers(1, 29, month.size))
 
@@ -380,8 +387,7 @@ def write_silos(ex: Exporter) -> dict[str, Any]:
         base,
         "CB",
     )
-    cb_of = np.empty(n, dtype=object)
-    cb_of[ents[::-1]] = cols["record_id"][::-1]  # the first record of each entity is its main one
+    cb_of = _main_record_of(n, ents, cols["record_id"])
     opened_month = -np.maximum(w.tenure_months[ents].astype(np.int64), 1)
     status = np.where(churned_before[ents], "churned", "active")
     dormant = (status == "active") & (held[ents].sum(axis=1) <= 1) & (rng.random(ents.size) < 0.3)
@@ -522,8 +528,7 @@ def write_silos(ex: Exporter) -> dict[str, Any]:
         invalid=invalid,
         noisy=noisy,
     )
-    holder_of = np.empty(n, dtype=object)
-    holder_of[ents[::-1]] = cols["record_id"][::-1]
+    holder_of = _main_record_of(n, ents, cols["record_id"])
     ex.write(
         "cards/cards.csv",
         {
@@ -591,8 +596,7 @@ def write_silos(ex: Exporter) -> dict[str, Any]:
         invalid=invalid,
         noisy=noisy,
     )
-    client_of = np.empty(n, dtype=object)
-    client_of[ents[::-1]] = cols["record_id"][::-1]
+    client_of = _main_record_of(n, ents, cols["record_id"])
     sale_e, sale_p = [], []
     for pid in ("INS_AGENCY", "FUND_AGENCY"):
         e = np.flatnonzero(held[:, P[pid]])
@@ -632,8 +636,7 @@ def write_silos(ex: Exporter) -> dict[str, Any]:
         invalid=invalid,
         noisy=noisy,
     )
-    caller_of = np.empty(n, dtype=object)
-    caller_of[ents[::-1]] = cols["record_id"][::-1]
+    caller_of = _main_record_of(n, ents, cols["record_id"])
     ce = np.repeat(callers, calls_per[callers])
     end = np.where(sim.churn_month[ce] >= 0, np.minimum(sim.churn_month[ce], cutoff), cutoff)
     cm = (rng.random(ce.size) * end).astype(np.int64)
@@ -730,8 +733,7 @@ def write_silos(ex: Exporter) -> dict[str, Any]:
         invalid=invalid,
         noisy=noisy,
     )
-    party_of = np.empty(n, dtype=object)
-    party_of[ents[::-1]] = cols["record_id"][::-1]
+    party_of = _main_record_of(n, ents, cols["record_id"])
     d = w.dissatisfaction[c_e]
     ex.write(
         "crm/contacts.csv",
