@@ -12,6 +12,7 @@ CREATE CONSTRAINT branch_id IF NOT EXISTS FOR (n:Branch) REQUIRE n.branch_id IS 
 CREATE CONSTRAINT competitor_id IF NOT EXISTS FOR (n:Competitor) REQUIRE n.competitor_id IS UNIQUE;
 CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (n:Campaign) REQUIRE n.campaign_id IS UNIQUE;
 CREATE CONSTRAINT application_id IF NOT EXISTS FOR (n:Application) REQUIRE n.application_id IS UNIQUE;
+CREATE CONSTRAINT resolution_event_id IF NOT EXISTS FOR (n:ResolutionEvent) REQUIRE n.event_id IS UNIQUE;
 CREATE INDEX customer_status IF NOT EXISTS FOR (n:Customer) ON (n.status);
 CREATE INDEX customer_tier IF NOT EXISTS FOR (n:Customer) ON (n.tier);
 CREATE INDEX customer_community IF NOT EXISTS FOR (n:Customer) ON (n.community);

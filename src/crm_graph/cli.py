@@ -20,7 +20,7 @@ from rich.table import Table
 
 from crm_graph.config import Settings, get_settings
 from crm_graph.db import Database, connect
-from crm_graph.errors import CrmGraphError
+from crm_graph.errors import ConfigError, CrmGraphError
 from crm_graph.neo4j_local import LocalNeo4j, server_versions
 
 __all__ = ["app", "main"]
@@ -174,6 +174,90 @@ def generate(
             f"Wrote {len(manifest['files'])} files ({rows:,} source rows) for "
             f"{customers:,} customers to {out}; cutoff {manifest['cutoff']}."
         )
+
+
+@app.command("load")
+def load(
+    extract: Annotated[Path, typer.Argument(help="Extract folder (one sub-folder per system).")],
+    mappings: Annotated[
+        Path | None, typer.Option(help="Folder of loader mappings (default: the shipped loaders/).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate, resolve identities and upsert an extract; rejects go to EXTRACT/rejects/."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from crm_graph.ingest.load import load_extract
+    from crm_graph.ingest.spec import default_loaders_dir, load_specs
+
+    if not extract.is_dir():
+        raise ConfigError(f"{extract}: no such extract folder")
+    specs = load_specs(mappings or default_loaders_dir())
+    settings = get_settings()
+    columns = (
+        TextColumn("{task.description:<48}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with (
+        open_database(settings) as db,
+        Progress(*columns, console=console, disable=as_json, transient=False) as bar,
+    ):
+        tasks: dict[str, Any] = {}
+
+        def progress(task: str, done: int, total: int) -> None:
+            if task not in tasks:
+                tasks[task] = bar.add_task(task, total=max(total, 1))
+            bar.update(tasks[task], completed=done if total else 1, total=max(total, 1))
+
+        report = load_extract(
+            db,
+            extract,
+            specs,
+            pii_key=settings.pii_key.get_secret_value().encode("utf-8"),
+            batch_size=settings.load_batch_size,
+            progress=progress,
+        ).as_dict()
+    _emit(report, as_json)
+    if as_json:
+        return
+    table = Table(title=f"Load of {extract}")
+    for col in ("file", "read", "loaded", "rejected"):
+        table.add_column(col, justify="left" if col == "file" else "right")
+    for name, f in report["files"].items():
+        table.add_row(name, f"{f['read']:,}", f"{f['loaded']:,}", f"{f['rejected']:,}")
+    Console().print(table)
+    console.print(
+        f"{report['rows_read']:,} rows read, {report['rows_rejected']:,} rejected "
+        f"(see {extract / 'rejects'}); {report['customers_created']:,} new customers, "
+        f"{report['customers_total']:,} in the graph; {report['conflicts']} conflicts, "
+        f"{report['merges']} merges; {report['duration_s']}s ({report['rows_per_s']:,} rows/s)."
+    )
+    console.print(
+        "records resolved by rule: "
+        + ", ".join(
+            f"{k} {v:,}"
+            for k, v in sorted(report["records_resolved"].items(), key=lambda kv: -kv[1])
+        )
+    )
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    truth: Annotated[Path, typer.Option(help="The generated truth/ folder.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Score the graph against ground truth (identity resolution so far)."""
+    from crm_graph.analytics.evaluate import evaluate
+
+    with open_database(get_settings()) as db:
+        result = evaluate(db, truth)
+    _emit(result, as_json)
+    if not as_json:
+        for section, metrics in result.items():
+            shown = ", ".join(f"{k} {v}" for k, v in metrics.items())
+            console.print(f"{section}: {shown}")
 
 
 @app.command("demo")

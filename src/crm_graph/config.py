@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     )
     instance: str = Field(default="default", pattern=r"^[A-Za-z0-9_-]+$")
 
+    pii_key: SecretStr = Field(
+        default=SecretStr("crm-graph-development-key"),
+        description="HMAC key of the PII hashes on source records; set your own in production.",
+    )
+    load_batch_size: int = Field(default=5000, ge=1, le=100_000)
+
     api_keys: SecretStr = SecretStr("")
     api_keys_file: Path | None = None
 

@@ -20,6 +20,7 @@ __all__ = [
     "SURNAMES",
     "SURNAME_WEIGHTS",
     "TOWNS",
+    "TRADE_CHARS",
 ]
 
 AREA_CODE = "442000"
@@ -282,6 +283,11 @@ COMPANY_WORDS: tuple[str, ...] = (
     "裕隆",
     "泰丰",
     "远航",
+)
+# characters of coined trade names (two of them make a name like 鑫源 or 华达)
+TRADE_CHARS = (
+    "鑫源华达盛丰恒泰隆兴昌富荣宝利嘉信德安康瑞祥和润金银宏伟博远创新科联合通顺发展"
+    "东南西北中天地海山川星辰光明阳春秋雅美佳丽雄豪威力精益诚志邦誉城港湾岭峰"
 )
 COMPANY_SUFFIXES: tuple[str, ...] = ("有限公司", "有限公司", "有限公司", "股份有限公司", "厂")
 

@@ -134,13 +134,18 @@ class Exporter:
         words = np.array(pools.COMPANY_WORDS)
         industries = np.array([i[0] for i in pools.INDUSTRIES])
         suffixes = np.array(pools.COMPANY_SUFFIXES)
+        # trade names: a known word, or two characters of the trade-name pool
+        trade_chars = np.array(list(pools.TRADE_CHARS))
+        coined = np.char.add(
+            trade_chars[rng.integers(0, trade_chars.size, n)],
+            trade_chars[rng.integers(0, trade_chars.size, n)],
+        )
+        trade = np.where(rng.random(n) < 0.3, words[rng.integers(0, words.size, n)], coined)
         company_name = np.char.add(
-            np.char.add(
-                np.char.add(pools.CITY, words[rng.integers(0, words.size, n)]),
-                industries[np.maximum(w.industry, 0)],
-            ),
+            np.char.add(np.char.add(pools.CITY, trade), industries[np.maximum(w.industry, 0)]),
             suffixes[rng.integers(0, suffixes.size, n)],
         )
+        company_name = _unique_company_names(company_name, w.kind == COMPANY, w.town)
         name = np.where(person, person_name, company_name)
 
         # birth dates at the cutoff (2025-12-31) minus age; founding dates for companies
@@ -280,6 +285,30 @@ class Exporter:
                 cols["id_number"][i] = v[:17] + ("0" if v[17:] != "0" else "1")
         self.identities.append((np.full(m, system, dtype=object), rec_ids, ents))
         return cols, ents, int(noisy.sum()), int(invalid.sum())
+
+
+def _unique_company_names(names: Array, is_company: Array, town: Array) -> Array:
+    """Make registered company names unique, as a city's business registry does.
+
+    A repeated name gets its town inserted after the city, then a branch number.
+    """
+    out = names.astype(object)
+    seen: set[str] = set()
+    towns = pools.TOWNS
+    for i in np.flatnonzero(is_company):
+        name = str(out[i])
+        if name in seen:
+            name = name.replace(pools.CITY, pools.CITY + towns[int(town[i])], 1)
+            k = 2
+            base = name
+            while name in seen:
+                name = base.replace("有限公司", f"第{k}有限公司").replace("厂", f"第{k}厂")
+                if name == base:
+                    name = f"{base}{k}"
+                k += 1
+        seen.add(name)
+        out[i] = name
+    return out
 
 
 def _typo(name: str, rng: np.random.Generator) -> str:

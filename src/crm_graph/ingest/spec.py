@@ -29,7 +29,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from crm_graph.errors import MappingError
 
-__all__ = ["ColumnSpec", "FileSpec", "SystemSpec", "default_loaders_dir", "load_spec", "load_specs"]
+__all__ = [
+    "ColumnSpec",
+    "FileSpec",
+    "IdentitySpec",
+    "KindSpec",
+    "LinkSpec",
+    "SystemSpec",
+    "TargetSpec",
+    "default_loaders_dir",
+    "load_spec",
+    "load_specs",
+]
 
 ColumnType = Literal["string", "integer", "decimal", "date", "boolean"]
 Normalizer = Literal["none", "name", "phone", "id_number", "resident_id", "uscc", "email"]
@@ -52,6 +63,84 @@ class ColumnSpec(_Strict):
     false_values: tuple[str, ...] = ("N", "n", "0", "false", "FALSE", "no", "否")
 
 
+class KindSpec(_Strict):
+    """How to tell persons from companies: a column and its values, or a fixed kind."""
+
+    column: str | None = None
+    person: tuple[str, ...] = ("person",)
+    company: tuple[str, ...] = ("company",)
+    default: Literal["person", "company"] | None = "person"
+
+
+class LinkSpec(_Strict):
+    """A column holding the record id of the same customer in another system."""
+
+    system: str
+    column: str
+
+
+class IdentitySpec(_Strict):
+    """Marks a file as holding customer records; names the columns used to resolve them.
+
+    The record id is the file's first ``key`` column. ``golden`` maps golden customer
+    properties (``branch_id``, ``since``, ``status``, ``rm_id``, ...) to columns;
+    ``authority`` decides which system wins a property (higher wins, see
+    docs/loading.md).
+    """
+
+    kind: KindSpec = KindSpec()
+    name: str | None = None
+    id_number: str | None = None
+    birth_date: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    link: LinkSpec | None = None
+    golden: dict[str, str] = Field(default_factory=dict)
+    authority: int = Field(default=10, ge=0, le=1000)
+
+
+class TargetSpec(_Strict):
+    """Rows of a file projected into one kind of graph element.
+
+    ``into`` names a target of :mod:`crm_graph.ingest.targets`; ``fields`` maps the
+    target's fields to columns (or to literals written ``=value``); ``where`` keeps
+    only rows whose column equals a value.
+    """
+
+    into: str
+    fields: dict[str, str]
+    where: dict[str, str] = Field(default_factory=dict)
+    systems: dict[str, str] = Field(
+        default_factory=dict,
+        description="For record-reference fields: the system whose record ids they hold "
+        "(default: this file's system).",
+    )
+
+    @model_validator(mode="after")
+    def _fields_fit_the_target(self) -> TargetSpec:
+        from crm_graph.ingest.targets import TARGETS
+
+        known = TARGETS.get(self.into)
+        if known is None:
+            close = difflib.get_close_matches(self.into, list(TARGETS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown target {self.into!r}{hint}")
+        missing = [f for f in known.required if f not in self.fields]
+        if missing:
+            raise ValueError(f"target {self.into!r} needs field(s) {', '.join(missing)}")
+        extra = [f for f in self.fields if f not in known.fields]
+        if extra:
+            raise ValueError(
+                f"target {self.into!r} has no field(s) {', '.join(extra)}; "
+                f"it takes {', '.join(known.fields)}"
+            )
+        bad = [f for f in self.systems if f not in known.refs]
+        if bad:
+            raise ValueError(f"'systems' names non-reference field(s) {', '.join(bad)}")
+        return self
+
+
 class FileSpec(_Strict):
     """One source file of a system."""
 
@@ -64,14 +153,39 @@ class FileSpec(_Strict):
     date_formats: tuple[str, ...] = ("%Y-%m-%d",)
     key: tuple[str, ...] = Field(default=(), description="Columns that identify a row.")
     columns: dict[str, ColumnSpec]
+    identity: IdentitySpec | None = None
+    targets: tuple[TargetSpec, ...] = ()
 
     @model_validator(mode="after")
-    def _key_columns_exist(self) -> FileSpec:
+    def _references_exist(self) -> FileSpec:
+        if not self.columns:
+            raise ValueError("a file needs at least one column")
         for column in self.key:
             if column not in self.columns:
                 raise ValueError(f"key column {column!r} is not among the columns")
-        if not self.columns:
-            raise ValueError("a file needs at least one column")
+        named: list[tuple[str, str]] = []
+        if self.identity is not None:
+            if not self.key:
+                raise ValueError("a file with 'identity' needs a 'key' (its record id column)")
+            ident = self.identity
+            for attr in ("name", "id_number", "birth_date", "phone", "email", "address"):
+                if getattr(ident, attr):
+                    named.append((f"identity.{attr}", getattr(ident, attr)))
+            if ident.kind.column:
+                named.append(("identity.kind.column", ident.kind.column))
+            if ident.link:
+                named.append(("identity.link.column", ident.link.column))
+            named += [(f"identity.golden.{k}", v) for k, v in ident.golden.items()]
+        for i, target in enumerate(self.targets):
+            named += [
+                (f"targets.{i}.fields.{k}", v)
+                for k, v in target.fields.items()
+                if not v.startswith("=")
+            ]
+            named += [(f"targets.{i}.where", k) for k in target.where]
+        for where, column in named:
+            if column not in self.columns:
+                raise ValueError(f"{where} names column {column!r}, which is not among the columns")
         return self
 
 
@@ -105,7 +219,20 @@ class SystemSpec(_Strict):
 
 
 _KNOWN_FIELDS = sorted(
-    set(ColumnSpec.model_fields) | set(FileSpec.model_fields) | set(SystemSpec.model_fields)
+    set().union(
+        *(
+            m.model_fields
+            for m in (
+                ColumnSpec,
+                FileSpec,
+                SystemSpec,
+                IdentitySpec,
+                KindSpec,
+                LinkSpec,
+                TargetSpec,
+            )
+        )
+    )
 )
 
 
@@ -118,6 +245,8 @@ def _explain(error: ValidationError) -> str:
         close = difflib.get_close_matches(field, _KNOWN_FIELDS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"{where}: unknown field{hint}"
+    if str(first["loc"][-1]) == "[key]" and isinstance(first.get("input"), bool):
+        return f"{where}: a key read as {first.get('input')}; quote on/off/yes/no keys in YAML"
     if first["type"] == "literal_error":
         return f"{where}: {message}, got {first.get('input')!r}"
     return f"{where}: {message}"
