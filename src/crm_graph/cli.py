@@ -182,6 +182,9 @@ def load(
     mappings: Annotated[
         Path | None, typer.Option(help="Folder of loader mappings (default: the shipped loaders/).")
     ] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Folder for reject files (default: EXTRACT/rejects).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate, resolve identities and upsert an extract; rejects go to EXTRACT/rejects/."""
@@ -218,6 +221,7 @@ def load(
             pii_key=settings.pii_key.get_secret_value().encode("utf-8"),
             batch_size=settings.load_batch_size,
             progress=progress,
+            rejects_dir=rejects,
         ).as_dict()
     _emit(report, as_json)
     if as_json:
@@ -230,7 +234,7 @@ def load(
     Console().print(table)
     console.print(
         f"{report['rows_read']:,} rows read, {report['rows_rejected']:,} rejected "
-        f"(see {extract / 'rejects'}); {report['customers_created']:,} new customers, "
+        f"(see {rejects or extract / 'rejects'}); {report['customers_created']:,} new customers, "
         f"{report['customers_total']:,} in the graph; {report['conflicts']} conflicts, "
         f"{report['merges']} merges; {report['duration_s']}s ({report['rows_per_s']:,} rows/s)."
     )

@@ -102,7 +102,7 @@ def test_each_reject_reason_names_line_column_and_reason(
     assert bad["_line"] == 3
     assert bad["_column"] == column
     assert reason in bad["_reason"]
-    written = write_rejects(tmp_path, "cards", "cardholders", result.rejects)
+    written = write_rejects(tmp_path / "rejects", "cards", "cardholders", result.rejects)
     assert written == tmp_path / "rejects" / "cards" / "cardholders.csv"
     back = pd.read_csv(written, dtype=str, keep_default_na=False)
     assert list(back.columns[:3]) == ["_line", "_column", "_reason"]
@@ -114,7 +114,7 @@ def test_each_reject_reason_names_line_column_and_reason(
 def test_formula_injection_is_neutralised_in_rejects(tmp_path: Path, spec_file: Path) -> None:
     _write(tmp_path, HEADER + "CH1,=HYPERLINK(1),x,1,1990-01-01,1,Y,active\n")
     result = read_validated(tmp_path, load_spec(spec_file).file("cardholders"))
-    path = write_rejects(tmp_path, "cards", "cardholders", result.rejects)
+    path = write_rejects(tmp_path / "rejects", "cards", "cardholders", result.rejects)
     assert path is not None
     assert "'=HYPERLINK(1)" in path.read_text(encoding="utf-8")
 

@@ -31,7 +31,7 @@ import pandas as pd
 from crm_graph.db import Database
 from crm_graph.errors import MappingError
 from crm_graph.ingest.resolve import Resolution, pii_hash, resolve
-from crm_graph.ingest.spec import FileSpec, SystemSpec, TargetSpec
+from crm_graph.ingest.spec import FileSpec, SystemSpec, TargetSpec, field_columns
 from crm_graph.ingest.targets import TARGETS, Target
 from crm_graph.ingest.validate import ValidatedFile, read_validated, write_rejects
 
@@ -120,8 +120,16 @@ def _clean(value: Any) -> Any:
 
 
 def _value(frame: pd.DataFrame, spec: str) -> pd.Series:
+    """Evaluate a field value: a column, a literal ``=text`` or a template ``{col}-x``."""
     if spec.startswith("="):
         return pd.Series([spec[1:]] * len(frame), index=frame.index, dtype=object)
+    if "{" in spec:
+        cols = field_columns(spec)
+        values = [
+            spec.format(**dict(zip(cols, row, strict=True)))
+            for row in frame[cols].itertuples(index=False, name=None)
+        ]
+        return pd.Series(values, index=frame.index, dtype=object)
     return frame[spec]
 
 
@@ -130,6 +138,7 @@ class _Loader:
         self,
         db: Database,
         extract: Path,
+        rejects_dir: Path,
         specs: list[SystemSpec],
         key: bytes,
         batch_size: int,
@@ -139,6 +148,7 @@ class _Loader:
     ) -> None:
         self.db = db
         self.extract = extract
+        self.rejects_dir = rejects_dir
         self.specs = specs
         self.key = key
         self.batch_size = batch_size
@@ -274,19 +284,29 @@ class _Loader:
         return res
 
     def catalogues(self, stage: int) -> None:
+        for system_spec in self.specs:
+            for static in system_spec.static:
+                tgt = TARGETS[static.into]
+                if tgt.stage == stage:
+                    task = f"{system_spec.system} (mapping) -> {tgt.name}"
+                    self._catalogue_rows(task, tgt, [dict(r) for r in static.rows])
         for system, spec, tspec, tgt in self._targets():
             if tgt.stage != stage:
                 continue
             frame = self._rows_for(system, spec, tspec)
-            key = tgt.required[0]
-            rows = []
-            for rec in self._field_records(frame, tspec):
-                skip = {key, "branch_id"} if tgt.name == "employees" else {key}
-                props = {k: v for k, v in rec.items() if k not in skip and v is not None}
-                rows.append({key: rec[key], "branch_id": rec.get("branch_id"), "props": props})
-            self._write(f"{system}/{spec.name} -> {tgt.name}", tgt.cypher, rows)
-            if tgt.name == "products":
-                self.known["Product"] |= {r["product_id"] for r in rows}
+            task = f"{system}/{spec.name} -> {tgt.name}"
+            self._catalogue_rows(task, tgt, self._field_records(frame, tspec))
+
+    def _catalogue_rows(self, task: str, tgt: Target, records: list[dict[str, Any]]) -> None:
+        key = tgt.required[0]
+        rows = []
+        for rec in records:
+            skip = {key, "branch_id"} if tgt.name == "employees" else {key}
+            props = {k: v for k, v in rec.items() if k not in skip and v is not None}
+            rows.append({key: rec[key], "branch_id": rec.get("branch_id"), "props": props})
+        self._write(task, tgt.cypher, rows)
+        if tgt.name == "products":
+            self.known["Product"] |= {r["product_id"] for r in rows}
 
     def customers(self, records: pd.DataFrame, res: Resolution) -> None:
         merged = records.merge(
@@ -479,9 +499,8 @@ class _Loader:
                     }
                 )
             elif tgt.name == "contacts":
-                props = {
-                    k: f.get(k) for k in ("at", "kind", "topic", "sentiment", "outcome", "resolved")
-                }
+                skip = ("contact_id", "customer", "channel_id", "product_id", "employee_id")
+                props = {k: v for k, v in f.items() if k not in skip}
                 rows.append(
                     {
                         "contact_id": f"{system}:{f['contact_id']}",
@@ -532,7 +551,7 @@ class _Loader:
                     more = pd.concat(extra)
                     more = more[~more.index.duplicated(keep="first")].astype(object)
                     rejects = pd.concat([rejects.astype(object), more], ignore_index=True)
-                write_rejects(self.extract, system.system, spec.name, rejects)
+                write_rejects(self.rejects_dir, system.system, spec.name, rejects)
                 self.report.files[f"{system.system}/{spec.name}"] = FileReport(
                     read=vf.read, loaded=vf.read - len(rejects), rejected=len(rejects)
                 )
@@ -549,6 +568,7 @@ def load_extract(
     progress: Progress = _silent,
     today: date | None = None,
     by: str = "crm-graph load",
+    rejects_dir: Path | None = None,
 ) -> LoadReport:
     """Load one extract folder into the graph.
 
@@ -570,6 +590,8 @@ def load_extract(
         Dates after it are rejected.
     by : str, default "crm-graph load"
         Who is recorded on resolution events.
+    rejects_dir : Path, optional
+        Where ``<system>/<file>.csv`` reject files go (default ``extract/rejects``).
 
     Returns
     -------
@@ -584,7 +606,17 @@ def load_extract(
         If no mapping declares customer records.
     """
     started = time.perf_counter()
-    loader = _Loader(db, extract, specs, pii_key, batch_size, progress, today or date.today(), by)
+    loader = _Loader(
+        db,
+        extract,
+        rejects_dir or extract / "rejects",
+        specs,
+        pii_key,
+        batch_size,
+        progress,
+        today or date.today(),
+        by,
+    )
     loader.validate()
     db.init_schema()
     loader.known["Product"] = {r["product_id"] for r in db.read("load/read_product_ids")}

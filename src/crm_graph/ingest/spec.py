@@ -21,6 +21,7 @@ Example (a fragment)::
 from __future__ import annotations
 
 import difflib
+import string
 from pathlib import Path
 from typing import Literal
 
@@ -35,8 +36,10 @@ __all__ = [
     "IdentitySpec",
     "KindSpec",
     "LinkSpec",
+    "StaticSpec",
     "SystemSpec",
     "TargetSpec",
+    "field_columns",
     "default_loaders_dir",
     "load_spec",
     "load_specs",
@@ -44,6 +47,23 @@ __all__ = [
 
 ColumnType = Literal["string", "integer", "decimal", "date", "boolean"]
 Normalizer = Literal["none", "name", "phone", "id_number", "resident_id", "uscc", "email"]
+
+
+def field_columns(value: str) -> list[str]:
+    """Return the columns a target field value uses.
+
+    A value is a column name, a literal ``=text``, or a template ``{col}-suffix``.
+
+    Examples
+    --------
+    >>> field_columns("cb_id"), field_columns("=atm"), field_columns("{_row}:{month}")
+    (['cb_id'], [], ['_row', 'month'])
+    """
+    if value.startswith("="):
+        return []
+    if "{" in value:
+        return [name for _, name, _, _ in string.Formatter().parse(value) if name]
+    return [value]
 
 
 class _Strict(BaseModel):
@@ -152,6 +172,10 @@ class FileSpec(_Strict):
     encoding: str = "utf-8"
     date_formats: tuple[str, ...] = ("%Y-%m-%d",)
     key: tuple[str, ...] = Field(default=(), description="Columns that identify a row.")
+    row_id: bool = Field(
+        default=False,
+        description="Add a column '_row' (the line number) for files without an id column.",
+    )
     columns: dict[str, ColumnSpec]
     identity: IdentitySpec | None = None
     targets: tuple[TargetSpec, ...] = ()
@@ -160,8 +184,9 @@ class FileSpec(_Strict):
     def _references_exist(self) -> FileSpec:
         if not self.columns:
             raise ValueError("a file needs at least one column")
+        known = set(self.columns) | ({"_row"} if self.row_id else set())
         for column in self.key:
-            if column not in self.columns:
+            if column not in known:
                 raise ValueError(f"key column {column!r} is not among the columns")
         named: list[tuple[str, str]] = []
         if self.identity is not None:
@@ -177,16 +202,20 @@ class FileSpec(_Strict):
                 named.append(("identity.link.column", ident.link.column))
             named += [(f"identity.golden.{k}", v) for k, v in ident.golden.items()]
         for i, target in enumerate(self.targets):
-            named += [
-                (f"targets.{i}.fields.{k}", v)
-                for k, v in target.fields.items()
-                if not v.startswith("=")
-            ]
+            for k, v in target.fields.items():
+                named += [(f"targets.{i}.fields.{k}", c) for c in field_columns(v)]
             named += [(f"targets.{i}.where", k) for k in target.where]
         for where, column in named:
-            if column not in self.columns:
+            if column not in known:
                 raise ValueError(f"{where} names column {column!r}, which is not among the columns")
         return self
+
+
+class StaticSpec(_Strict):
+    """Rows written into a catalogue target from the mapping itself (e.g. a product list)."""
+
+    into: Literal["products", "branches", "competitors", "employees"]
+    rows: tuple[dict[str, str], ...] = Field(min_length=1)
 
 
 class SystemSpec(_Strict):
@@ -194,6 +223,12 @@ class SystemSpec(_Strict):
 
     system: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     description: str = ""
+    default: bool = Field(
+        default=True,
+        description="Part of the default mapping set of its folder; false: used only when "
+        "named explicitly (crm-graph load --mappings FILE).",
+    )
+    static: tuple[StaticSpec, ...] = ()
     files: tuple[FileSpec, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -316,7 +351,10 @@ def default_loaders_dir() -> Path:
 
 
 def load_specs(folder: Path) -> list[SystemSpec]:
-    """Load every ``*.yaml`` mapping of a folder, sorted by system name.
+    """Load the default mappings of a folder (or the one mapping a file names), by system.
+
+    Mappings with ``default: false`` (e.g. the UCI Bank Marketing extract) are used only
+    when their file is named.
 
     Raises
     ------
@@ -328,10 +366,12 @@ def load_specs(folder: Path) -> list[SystemSpec]:
     >>> [s.system for s in load_specs(default_loaders_dir())][:3]
     ['agency', 'call_center', 'cards']
     """
+    if folder.is_file():
+        return [load_spec(folder)]
     paths = sorted(folder.glob("*.yaml"))
     if not paths:
         raise MappingError(f"{folder}: no loader mappings (*.yaml)")
-    specs = [load_spec(p) for p in paths]
+    specs = [s for s in (load_spec(p) for p in paths) if s.default]
     systems = [s.system for s in specs]
     dupes = sorted({s for s in systems if systems.count(s) > 1})
     if dupes:

@@ -214,11 +214,11 @@ def read_validated(extract: Path, spec: FileSpec, today: date | None = None) -> 
                 reasons[i].append(reason)
                 columns_bad[i].append(name)
         out[name] = typed
+    if spec.row_id:
+        out["_row"] = [str(i + 2) for i in range(len(raw))]  # the line number, after the header
     bad = [i for i, r in enumerate(reasons) if r]
     good = [i for i, r in enumerate(reasons) if not r]
-    rows = pd.DataFrame(
-        {k: [v[i] for i in good] for k, v in out.items()}, columns=list(spec.columns)
-    )
+    rows = pd.DataFrame({k: [v[i] for i in good] for k, v in out.items()}, columns=list(out))
     rejects = raw.iloc[bad].copy()
     rejects.insert(0, "_line", [i + 2 for i in bad])  # 1-based, after the header
     rejects.insert(1, "_column", [";".join(columns_bad[i]) for i in bad])
@@ -228,15 +228,17 @@ def read_validated(extract: Path, spec: FileSpec, today: date | None = None) -> 
     )
 
 
-def write_rejects(extract: Path, system: str, file_name: str, rejects: pd.DataFrame) -> Path | None:
-    """Write rejected rows to ``extract/rejects/<system>/<file>.csv`` (or remove a stale one).
+def write_rejects(root: Path, system: str, file_name: str, rejects: pd.DataFrame) -> Path | None:
+    """Write rejected rows to ``root/<system>/<file>.csv`` (or remove a stale one).
+
+    ``root`` is normally ``<extract>/rejects``.
 
     Returns
     -------
     Path or None
         The file written, or None when there were no rejects.
     """
-    target = extract / "rejects" / system / f"{file_name}.csv"
+    target = root / system / f"{file_name}.csv"
     if rejects.empty:
         target.unlink(missing_ok=True)
         return None
