@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from crm_graph.errors import SourceFileError
@@ -93,53 +94,6 @@ def _read_raw(path: Path, spec: FileSpec) -> pd.DataFrame:
     return frame
 
 
-def _parse_date(value: str, formats: tuple[str, ...]) -> date | None:
-    for fmt in formats:
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _check(
-    value: str, col: ColumnSpec, formats: tuple[str, ...], today: date
-) -> tuple[object, str]:
-    """Return (typed value, "") or (None, reason)."""
-    v = value.strip()
-    if v == "":
-        return (None, "required value missing") if col.required else (None, "")
-    if col.allowed is not None and v not in col.allowed:
-        return None, f"value {v[:40]!r} not among {', '.join(col.allowed)}"
-    if col.type == "integer":
-        try:
-            return int(v), ""
-        except ValueError:
-            return None, f"not an integer: {v[:40]!r}"
-    if col.type == "decimal":
-        try:
-            number = float(v)
-        except ValueError:
-            return None, f"not a number: {v[:40]!r}"
-        if number != number or number in (float("inf"), float("-inf")):
-            return None, f"not a finite number: {v[:40]!r}"
-        return number, ""
-    if col.type == "boolean":
-        if v in col.true_values:
-            return True, ""
-        if v in col.false_values:
-            return False, ""
-        return None, f"not a yes/no value: {v[:40]!r}"
-    if col.type == "date":
-        parsed = _parse_date(v, formats)
-        if parsed is None:
-            return None, f"not a date ({' or '.join(formats)}): {v[:40]!r}"
-        if parsed > today:
-            return None, f"date in the future: {parsed.isoformat()}"
-        return parsed.isoformat(), ""
-    return _normalise(v, col)
-
-
 def _normalise(v: str, col: ColumnSpec) -> tuple[object, str]:
     if col.normalize == "name":
         return normalize_name(v), ""
@@ -162,6 +116,86 @@ def _normalise(v: str, col: ColumnSpec) -> tuple[object, str]:
             (email, "") if "@" in email and "." in email.split("@")[-1] else (None, "not an email")
         )
     return v, ""
+
+
+_INTEGER = r"[+-]?[0-9]+"
+
+
+def _check_column(
+    values: pd.Series, col: ColumnSpec, formats: tuple[str, ...], today: date
+) -> tuple[pd.Series, pd.Series]:
+    """Type-check and normalise a whole column.
+
+    Returns
+    -------
+    (typed, reason)
+        The typed values (None where empty or bad) and, per row, "" or the reason.
+    """
+    v = values.astype(str).str.strip()
+    text = v.to_numpy(dtype=object)
+    n = text.size
+    reason = np.full(n, "", dtype=object)
+    typed = np.full(n, None, dtype=object)
+    empty = text == ""
+    if col.required:
+        reason[empty] = "required value missing"
+    present = ~empty
+    if col.allowed is not None:
+        bad = present & ~v.isin(col.allowed).to_numpy()
+        allowed = ", ".join(col.allowed)
+        reason[bad] = [f"value {x[:40]!r} not among {allowed}" for x in text[bad]]
+        present &= ~bad
+    if col.type == "integer":
+        ok = present & v.str.fullmatch(_INTEGER).fillna(False).to_numpy(dtype=bool)
+        bad = present & ~ok
+        reason[bad] = [f"not an integer: {x[:40]!r}" for x in text[bad]]
+        typed[ok] = [int(x) for x in text[ok]]
+    elif col.type == "decimal":
+        number = pd.to_numeric(v.where(present, None), errors="coerce").to_numpy(dtype=float)
+        parsed = ~np.isnan(number)
+        ok = present & parsed & np.isfinite(np.nan_to_num(number, nan=0.0))
+        bad = present & ~ok
+        reason[bad] = [
+            (f"not a finite number: {x[:40]!r}" if p else f"not a number: {x[:40]!r}")
+            for x, p in zip(text[bad], parsed[bad], strict=True)
+        ]
+        typed[ok] = [float(x) for x in number[ok]]
+    elif col.type == "boolean":
+        mapping = dict.fromkeys(col.true_values, True) | dict.fromkeys(col.false_values, False)
+        mapped = np.array([mapping.get(x) for x in text], dtype=object)
+        ok = present & np.array([m is not None for m in mapped], dtype=bool)
+        bad = present & ~ok
+        reason[bad] = [f"not a yes/no value: {x[:40]!r}" for x in text[bad]]
+        typed[ok] = mapped[ok]
+    elif col.type == "date":
+        iso = np.full(n, None, dtype=object)
+        for fmt in formats:
+            todo = present & (iso == None)  # noqa: E711 - element-wise comparison
+            if not todo.any():
+                break
+            parsed = pd.to_datetime(pd.Series(text[todo]), format=fmt, errors="coerce")
+            iso[todo] = parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None).to_numpy()
+        unparsed = present & (iso == None)  # noqa: E711
+        reason[unparsed] = [
+            f"not a date ({' or '.join(formats)}): {x[:40]!r}" for x in text[unparsed]
+        ]
+        ok = present & ~unparsed
+        future = ok & (iso.astype(str) > today.isoformat())
+        reason[future] = [f"date in the future: {d}" for d in iso[future]]
+        good = ok & ~future
+        typed[good] = iso[good]
+    else:
+        cache: dict[str, tuple[object, str]] = {}
+        results = []
+        for x in text[present]:
+            hit = cache.get(x)
+            if hit is None:
+                hit = _normalise(x, col)
+                cache[x] = hit
+            results.append(hit)
+        typed[present] = [r[0] for r in results]
+        reason[present] = [r[1] for r in results]
+    return pd.Series(typed, index=values.index), pd.Series(reason, index=values.index)
 
 
 def read_validated(extract: Path, spec: FileSpec, today: date | None = None) -> ValidatedFile:
@@ -201,28 +235,27 @@ def read_validated(extract: Path, spec: FileSpec, today: date | None = None) -> 
     if any(d in spec.columns for d in dupes):
         raise SourceFileError(f"{path}: duplicated column(s) in the header: {', '.join(dupes)}")
     today = today or date.today()
-    reasons: list[list[str]] = [[] for _ in range(len(raw))]
-    columns_bad: list[list[str]] = [[] for _ in range(len(raw))]
-    out: dict[str, list[object]] = {}
+    out: dict[str, pd.Series] = {}
+    reason_cols: dict[str, pd.Series] = {}
     for name, col in spec.columns.items():
-        values = raw[name].tolist() if name in raw.columns else [""] * len(raw)
-        typed: list[object] = []
-        for i, value in enumerate(values):
-            result, reason = _check(str(value), col, spec.date_formats, today)
-            typed.append(result)
-            if reason:
-                reasons[i].append(reason)
-                columns_bad[i].append(name)
-        out[name] = typed
+        values = raw[name] if name in raw.columns else pd.Series([""] * len(raw), index=raw.index)
+        out[name], reason_cols[name] = _check_column(values, col, spec.date_formats, today)
     if spec.row_id:
-        out["_row"] = [str(i + 2) for i in range(len(raw))]  # the line number, after the header
-    bad = [i for i, r in enumerate(reasons) if r]
-    good = [i for i, r in enumerate(reasons) if not r]
-    rows = pd.DataFrame({k: [v[i] for i in good] for k, v in out.items()}, columns=list(out))
+        out["_row"] = pd.Series([str(i + 2) for i in range(len(raw))], index=raw.index)
+    reasons = pd.DataFrame(reason_cols, index=raw.index)
+    bad_mask = (reasons != "").any(axis=1).to_numpy() if len(reasons.columns) else np.zeros(0, bool)
+    bad = np.flatnonzero(bad_mask).tolist()
+    rows = pd.DataFrame({k: v[~bad_mask] for k, v in out.items()}, columns=list(out))
+    bad_reasons = reasons.iloc[bad]
+    why = [[r for r in row if r] for row in bad_reasons.itertuples(index=False, name=None)]
+    which = [
+        [c for c, r in zip(bad_reasons.columns, row, strict=True) if r]
+        for row in bad_reasons.itertuples(index=False, name=None)
+    ]
     rejects = raw.iloc[bad].copy()
     rejects.insert(0, "_line", [i + 2 for i in bad])  # 1-based, after the header
-    rejects.insert(1, "_column", [";".join(columns_bad[i]) for i in bad])
-    rejects.insert(2, "_reason", ["; ".join(reasons[i]) for i in bad])
+    rejects.insert(1, "_column", [";".join(c) for c in which])
+    rejects.insert(2, "_reason", ["; ".join(r) for r in why])
     return ValidatedFile(
         path=path, rows=rows.reset_index(drop=True), rejects=rejects, read=len(raw)
     )
