@@ -29,8 +29,7 @@ if not s.is_external:
     LocalNeo4j(s).start()
 driver = connect(s.uri, s.neo4j_user, s.neo4j_password.get_secret_value())
 with Database(driver, s.neo4j_database, owns_driver=True) as db:
-    while db.write("admin/delete_all_batch", limit=50_000)[0]["deleted"]:
-        pass
+    db.clear()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
     report = load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench").as_dict()

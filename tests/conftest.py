@@ -85,8 +85,7 @@ def session_db(neo4j_settings: Settings) -> Iterator[Database]:
 
 def empty_graph(db: Database) -> None:
     """Delete every node and relationship and drop every GDS graph."""
-    while db.write("admin/delete_all_batch", limit=20_000)[0]["deleted"]:
-        pass
+    db.clear()
     db.write("admin/drop_gds_graphs")
 
 

@@ -293,6 +293,24 @@ class Database:
         ) as session:
             yield session
 
+    def clear(self, batch_size: int = 10_000) -> int:
+        """Delete every node and relationship, in batches; keep the schema.
+
+        Relationships go first, so that a hub (a channel or product with hundreds of
+        thousands of relationships) never has to be deleted in one transaction.
+
+        Returns
+        -------
+        int
+            The number of nodes deleted.
+        """
+        while self.write("admin/delete_relationships_batch", limit=batch_size)[0]["deleted"]:
+            pass
+        nodes = 0
+        while deleted := self.write("admin/delete_nodes_batch", limit=batch_size)[0]["deleted"]:
+            nodes += deleted
+        return nodes
+
     def init_schema(self) -> int:
         """Create every constraint and index of the graph model (idempotent).
 

@@ -66,6 +66,23 @@ def _silent(_: str) -> None:
     return None
 
 
+def _scaled(size: str, share: float) -> str:
+    """Return ``share`` of a memory size such as ``4g``, in megabytes (``2867m``).
+
+    A transaction that needs more than its limit fails with an error instead of
+    driving the server out of heap.
+
+    Examples
+    --------
+    >>> _scaled("4g", 0.7), _scaled("768m", 0.5), _scaled("1048576k", 1.0)
+    ('2867m', '384m', '1024m')
+    """
+    units = {"k": 1 / 1024, "m": 1, "g": 1024}
+    unit = size[-1].lower()
+    megabytes = float(size[:-1]) * units[unit] if unit in units else float(size) / 2**20
+    return f"{max(int(megabytes * share), 32)}m"
+
+
 def java_major_version(java: str = "java") -> int:
     """Return the major version of the Java runtime.
 
@@ -423,7 +440,8 @@ dbms.security.procedures.allowlist=gds.*
 server.memory.heap.initial_size={s.neo4j_heap}
 server.memory.heap.max_size={s.neo4j_heap}
 server.memory.pagecache.size={s.neo4j_pagecache}
-dbms.memory.transaction.total.max=0
+dbms.memory.transaction.total.max={_scaled(s.neo4j_heap, 0.7)}
+db.memory.transaction.max={_scaled(s.neo4j_heap, 0.5)}
 db.tx_log.rotation.retention_policy=1 days
 server.directories.plugins={dist.plugins}
 server.directories.data={self.home / "data"}

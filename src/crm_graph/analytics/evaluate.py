@@ -15,7 +15,7 @@ import pandas as pd
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 
-__all__ = ["evaluate", "pairwise_scores", "resolution_scores"]
+__all__ = ["cluster_scores", "evaluate", "pairwise_scores", "resolution_scores"]
 
 
 def _pairs(counts: pd.Series) -> int:
@@ -75,6 +75,41 @@ def resolution_scores(db: Database, truth_dir: Path) -> dict[str, float]:
     return pairwise_scores(predicted[["system", "record_id", "customer_id"]], truth)
 
 
+def cluster_scores(db: Database, truth_dir: Path) -> dict[str, float] | None:
+    """NMI and ARI of the graph's communities against ``truth/communities.csv``.
+
+    Each real person or company is represented by the golden customer of its record(s);
+    where its records resolved to several customers, the most frequent one counts.
+
+    Returns
+    -------
+    dict or None
+        ``nmi``, ``ari``, ``customers`` scored; None when no community is computed.
+    """
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    truth = pd.read_csv(truth_dir / "communities.csv", dtype=str, keep_default_na=False)
+    ids = pd.read_csv(truth_dir / "identities.csv", dtype=str, keep_default_na=False)
+    graph = pd.DataFrame(db.read("analytics/read_communities"))
+    if graph.empty or graph["community"].isna().all():
+        return None
+    joined = ids.merge(graph, on=["system", "record_id"]).dropna(subset=["community"])
+    per_person = (
+        joined.groupby(["person_id", "community"])
+        .size()
+        .reset_index(name="n")
+        .sort_values(["person_id", "n"], ascending=[True, False])
+        .drop_duplicates("person_id")
+    )
+    scored = truth.merge(per_person, on="person_id")
+    predicted = scored["community"].astype(str)
+    return {
+        "nmi": round(float(normalized_mutual_info_score(scored["community_id"], predicted)), 4),
+        "ari": round(float(adjusted_rand_score(scored["community_id"], predicted)), 4),
+        "customers": len(scored),
+    }
+
+
 def evaluate(db: Database, truth_dir: Path) -> dict[str, Any]:
     """Return every metric whose feature exists (see DESIGN's evaluation contract).
 
@@ -85,4 +120,8 @@ def evaluate(db: Database, truth_dir: Path) -> dict[str, Any]:
     """
     if not (truth_dir / "identities.csv").is_file():
         raise ConfigError(f"{truth_dir}: no identities.csv (give the generated truth/ folder)")
-    return {"resolution": resolution_scores(db, truth_dir)}
+    result: dict[str, Any] = {"resolution": resolution_scores(db, truth_dir)}
+    clusters = cluster_scores(db, truth_dir)
+    if clusters is not None:
+        result["clusters"] = clusters
+    return result

@@ -1,4 +1,4 @@
-// Delete up to $limit nodes and their relationships; call until it returns 0.
+// Delete up to $limit nodes (and any relationships left); call until it returns 0.
 // Parameters: limit (integer). Columns: deleted (integer).
 MATCH (n)
 WITH n LIMIT $limit

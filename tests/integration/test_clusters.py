@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.metrics import normalized_mutual_info_score
+from tests.conftest import empty_graph
+
+from crm_graph.analytics import clusters
+from crm_graph.analytics.clusters import ClusterConfig, compute_clusters
+from crm_graph.analytics.evaluate import cluster_scores
+from crm_graph.db import Database, gds_client
+from crm_graph.generate import generate_bank
+from crm_graph.ingest.load import load_extract
+from crm_graph.ingest.spec import default_loaders_dir, load_specs
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory: pytest.TempPathFactory, session_db: Database) -> Path:
+    out = tmp_path_factory.mktemp("clusters") / "bank"
+    generate_bank(out, customers=3000, seed=17, mixing=0.2)
+    empty_graph(session_db)
+    load_extract(session_db, out, load_specs(default_loaders_dir()), pii_key=b"k")
+    return out
+
+
+def _partition(db: Database) -> pd.DataFrame:
+    return pd.DataFrame(
+        db.run_statement(
+            "MATCH (c:Customer) RETURN c.customer_id AS id, c.community AS community,"
+            " c.influence AS influence"
+        )
+    )
+
+
+def test_gds_leiden_recovers_the_planted_communities(bank: Path, session_db: Database) -> None:
+    result = compute_clusters(session_db, ClusterConfig(), backend="gds")
+    assert result.backend == "gds"
+    assert result.algorithm == "leiden"
+    frame = _partition(session_db)
+    assert frame.community.notna().all()
+    assert frame.influence.sum() == pytest.approx(1.0, abs=1e-6)
+    assert result.customers == len(frame)
+    scores = cluster_scores(session_db, bank / "truth")
+    assert scores is not None
+    assert scores["nmi"] >= 0.8
+    assert gds_client(session_db.driver).graph.list().empty, "the projection must be dropped"
+
+
+def test_networkx_agrees_with_gds(bank: Path, session_db: Database) -> None:
+    compute_clusters(session_db, ClusterConfig(algorithm="louvain"), backend="gds")
+    gds_frame = _partition(session_db).set_index("id")
+    nx_result = compute_clusters(session_db, ClusterConfig(), backend="networkx")
+    assert nx_result.algorithm == "louvain"
+    nx_frame = _partition(session_db).set_index("id").loc[gds_frame.index]
+    agreement = normalized_mutual_info_score(gds_frame.community, nx_frame.community)
+    assert agreement >= 0.85
+    top_gds = set(gds_frame.influence.nlargest(20).index)
+    top_nx = set(nx_frame.influence.nlargest(20).index)
+    assert len(top_gds & top_nx) >= 16
+    scores = cluster_scores(session_db, bank / "truth")
+    assert scores is not None
+    assert scores["nmi"] >= 0.75
+
+
+def test_without_gds_networkx_is_used_with_one_warning(
+    bank: Path, session_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clusters, "has_gds", lambda *_: False)
+    monkeypatch.setattr(clusters, "_warned", False)
+    with pytest.warns(UserWarning, match="no Graph Data Science"):
+        first = compute_clusters(session_db)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        second = compute_clusters(session_db)
+    assert first.backend == second.backend == "networkx"
