@@ -60,7 +60,7 @@ def bench_load(sizes: list[int]) -> None:
         f"Measured {date.today().isoformat()} on {machine()} by `make bench` (bench/load.py): "
         "`generate_bank(seed=7)`, then `load_extract` of every default mapping into an empty "
         "graph on the local Neo4j 5.26 (heap 4g, page cache 2g, same machine), batches of 5,000 "
-        "rows, one writer thread; wall time of the load alone; peak RSS of the loader process "
+        "rows written synchronously; wall time of the load alone; peak RSS of the loader process "
         "(generation included).\n\n" + load.markdown(results)
     )
     DOC.write_text(replace_section(DOC.read_text(encoding="utf-8"), "load", body), encoding="utf-8")

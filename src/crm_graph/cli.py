@@ -302,12 +302,16 @@ def demo(
     out: Annotated[Path, typer.Option(help="Where the synthetic bank is written.")] = Path(
         "out/demo-bank"
     ),
+    replace: Annotated[
+        bool, typer.Option(help="Allow replacing the graph of a server named by CRM_NEO4J_URI.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Start the local server, generate a bank, load it, compute clusters, print a summary.
 
-    Uses CRM_NEO4J_URI instead of the local server when it is set. The API and web page
-    join the demo when they exist (see the issues).
+    The demo starts from an empty graph: it clears the local server's graph first. With
+    CRM_NEO4J_URI set it uses that server instead, and clears it only with --replace.
+    The API and web page join the demo when they exist (see the issues).
     """
     from crm_graph.analytics.clusters import compute_clusters
     from crm_graph.analytics.evaluate import evaluate
@@ -328,6 +332,15 @@ def demo(
     else:
         generate_bank(out, customers, seed=7, progress=say)
     with open_database(settings) as db:
+        existing = db.read("admin/count_totals")[0]["nodes"]
+        if existing:
+            if settings.is_external and not replace:
+                raise ConfigError(
+                    f"the demo replaces the graph at {settings.uri} ({existing:,} nodes); "
+                    "pass --replace to allow it"
+                )
+            say(f"Clearing the {existing:,} nodes already in the graph (the demo starts fresh)")
+            db.clear()
         say(f"Loading {out} (validate, resolve identities, upsert)")
         report = load_extract(
             db,
