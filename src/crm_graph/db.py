@@ -160,7 +160,11 @@ def connect(uri: str, user: str, password: str, *, verify: bool = True) -> Drive
     """
     try:
         driver = GraphDatabase.driver(
-            uri, auth=(user, password), connection_acquisition_timeout=30.0
+            uri,
+            auth=(user, password),
+            connection_acquisition_timeout=30.0,
+            # "property key not in the database" is expected on a fresh graph, not news
+            notifications_disabled_categories=["UNRECOGNIZED"],
         )
     except (ValueError, neo4j_errors.ConfigurationError) as exc:
         raise DatabaseUnavailable(f"invalid Neo4j URI {uri!r}: {exc}") from exc
