@@ -6,11 +6,7 @@ temporary folder that is removed afterwards.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
+from bench import run_child
 
 CHILD = r"""
 import json, resource, sys, time
@@ -30,14 +26,7 @@ print(json.dumps({"customers": n, "seconds": wall, "source_rows": rows, "bytes":
 def run(sizes: list[int]) -> list[dict[str, float]]:
     results = []
     for n in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            proc = subprocess.run(
-                [sys.executable, "-c", CHILD, str(n), str(Path(tmp) / "bank")],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        result = run_child(CHILD, n, "generate")
         results.append(result)
         print(
             f"generate {n:>9,}: {result['seconds']:7.1f} s, {result['source_rows']:>11,} rows "

@@ -7,11 +7,7 @@ process so that peak RSS is that load's own.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
+from bench import run_child
 
 CHILD = r"""
 import json, resource, sys, time
@@ -45,16 +41,7 @@ print(json.dumps({"customers": n, "seconds": wall, "rows_read": report["rows_rea
 def run(sizes: list[int]) -> list[dict[str, float]]:
     results = []
     for n in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            proc = subprocess.run(
-                [sys.executable, "-c", CHILD, str(n), str(Path(tmp) / "bank")],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-        if proc.returncode != 0:
-            raise RuntimeError(f"load bench at {n} failed:\n{proc.stderr[-2000:]}")
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        result = run_child(CHILD, n, "load")
         results.append(result)
         print(
             f"load {n:>9,}: {result['seconds']:7.1f} s, {result['rows_read']:>11,} rows read "
