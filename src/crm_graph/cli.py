@@ -250,7 +250,7 @@ def load(
 @app.command("analyze")
 def analyze(
     what: Annotated[
-        str, typer.Argument(help="What to compute: all or clusters (more families follow).")
+        str, typer.Argument(help="all, clusters or segments (more families follow).")
     ] = "all",
     backend: Annotated[
         str | None, typer.Option(help="gds or networkx (default: gds when the server has it).")
@@ -260,23 +260,34 @@ def analyze(
 ) -> None:
     """Run graph algorithms and write their results back onto customers."""
     from crm_graph.analytics.clusters import ClusterConfig, compute_clusters
+    from crm_graph.analytics.segments import compute_segments
 
-    if what not in ("all", "clusters"):
-        raise ConfigError(f"unknown analysis {what!r}: choose all or clusters")
+    if what not in ("all", "clusters", "segments"):
+        raise ConfigError(f"unknown analysis {what!r}: choose all, clusters or segments")
     if backend not in (None, "gds", "networkx"):
         raise ConfigError(f"unknown backend {backend!r}: choose gds or networkx")
     if algorithm not in ("leiden", "louvain"):
         raise ConfigError(f"unknown algorithm {algorithm!r}: choose leiden or louvain")
+    payload: dict[str, Any] = {}
     with open_database(get_settings()) as db:
-        result = compute_clusters(db, ClusterConfig(algorithm=algorithm), backend)  # type: ignore[arg-type]
-    payload = {"clusters": asdict(result)}
+        if what in ("all", "clusters"):
+            config = ClusterConfig(algorithm=algorithm)  # type: ignore[arg-type]
+            payload["clusters"] = asdict(compute_clusters(db, config, backend))
+        if what in ("all", "segments"):
+            payload["segments"] = {"tiers": compute_segments(db)}
     _emit(payload, as_json)
-    if not as_json:
+    if as_json:
+        return
+    if "clusters" in payload:
+        c = payload["clusters"]
         console.print(
-            f"clusters: {result.communities:,} communities over {result.customers:,} customers "
-            f"({result.algorithm} on {result.backend}, modularity {result.modularity:.3f}, "
-            f"{result.seconds:.1f}s)"
+            f"clusters: {c['communities']:,} communities over {c['customers']:,} customers "
+            f"({c['algorithm']} on {c['backend']}, modularity {c['modularity']:.3f}, "
+            f"{c['seconds']:.1f}s)"
         )
+    if "segments" in payload:
+        tiers = payload["segments"]["tiers"]
+        console.print("tiers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(tiers.items())))
 
 
 @app.command("evaluate")

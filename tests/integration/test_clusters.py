@@ -76,3 +76,33 @@ def test_without_gds_networkx_is_used_with_one_warning(
         warnings.simplefilter("error")
         second = compute_clusters(session_db)
     assert first.backend == second.backend == "networkx"
+
+
+def test_value_tiers_follow_aum_and_scores_order_the_tiers(
+    bank: Path, session_db: Database
+) -> None:
+    from crm_graph.analytics.segments import TierConfig, compute_segments
+
+    tiers = compute_segments(session_db)
+    rows = pd.DataFrame(
+        session_db.run_statement(
+            "MATCH (c:Customer) RETURN c.tier AS tier, c.value_score AS score,"
+            " coalesce(c.aum, 0.0) AS aum, c.segments_computed_at AS computed"
+        )
+    )
+    assert rows.tier.notna().all()
+    assert rows.computed.notna().all()
+    assert sum(tiers.values()) == len(rows)
+    assert rows.score.between(0, 1).all()
+    expected = pd.cut(
+        rows.aum,
+        [-float("inf"), 200_000, 1_000_000, 6_000_000, float("inf")],
+        right=False,
+        labels=["mass", "affluent", "wealth", "private"],
+    ).astype(str)
+    assert (expected == rows.tier).all()
+    means = rows.groupby("tier").score.mean()
+    present = [t for t in ("private", "wealth", "affluent", "mass") if t in means.index]
+    assert len(present) >= 3
+    assert list(means[present]) == sorted(means[present], reverse=True)
+    assert TierConfig().base_tier == "mass"
