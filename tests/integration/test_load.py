@@ -199,48 +199,30 @@ def test_a_killed_load_is_completed_by_the_next_run(
     proc.wait()
     partial = db.read("admin/count_totals")[0]
     assert partial["nodes"] > 0
-    rerun = subprocess.run(
-        [sys.executable, "-m", "crm_graph.cli", "load", str(bank), "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    rerun = _run_cli(neo4j_settings, "load", str(bank), "--json")
     assert rerun.returncode == 0, rerun.stderr
     assert fingerprint(db) == reference
 
 
-def test_cli_load_reports_json(bank: Path, neo4j_settings: Settings, db: Database) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "crm_graph.cli", "load", str(bank), "--json"],
-        env=_cli_env(neo4j_settings),
+def _run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crm_graph.cli", *args],
+        env=_cli_env(settings),
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
+
+
+def test_cli_load_reports_json(bank: Path, neo4j_settings: Settings, db: Database) -> None:
+    proc = _run_cli(neo4j_settings, "load", str(bank), "--json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["rows_rejected"] > 0
     assert report["customers_total"] > 700
     assert report["records_resolved"]["id_number"] > 0
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crm_graph.cli",
-            "evaluate",
-            "--truth",
-            str(bank / "truth"),
-            "--json",
-        ],
-        env=_cli_env(neo4j_settings),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    proc = _run_cli(neo4j_settings, "evaluate", "--truth", str(bank / "truth"), "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["resolution"]["precision"] >= 0.98
 

@@ -119,6 +119,13 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _props(
+    fields: dict[str, Any], exclude: tuple[str, ...], *, drop_none: bool = False
+) -> dict[str, Any]:
+    """Return the fields that become properties (all but the keys and references)."""
+    return {k: v for k, v in fields.items() if k not in exclude and not (drop_none and v is None)}
+
+
 def _value(frame: pd.DataFrame, spec: str) -> pd.Series:
     """Evaluate a field value: a column, a literal ``=text`` or a template ``{col}-x``."""
     if spec.startswith("="):
@@ -315,7 +322,7 @@ class _Loader:
             skip = {key, "branch_id"} if tgt.name == "employees" else {key}
             props = {k: v for k, v in rec.items() if k not in skip and v is not None}
             rows.append({key: rec[key], "branch_id": rec.get("branch_id"), "props": props})
-        self._write(task, tgt.cypher, rows)
+            props = _props(rec, tuple(skip), drop_none=True)
         if tgt.name == "products":
             self.known["Product"] |= {r["product_id"] for r in rows}
 
@@ -483,14 +490,10 @@ class _Loader:
             if tgt.name in ("family", "transfers", "guarantees", "referred", "employs"):
                 if r["from"] == r["to"]:
                     continue  # two records of one customer: not a tie
-                props = {k: v for k, v in f.items() if k not in ("from", "to") and v is not None}
+                props = _props(f, ("from", "to"), drop_none=True)
                 rows.append({"from_id": r["from"], "to_id": r["to"], "props": props})
             elif tgt.name == "accounts":
-                props = {
-                    k: v
-                    for k, v in f.items()
-                    if k not in ("customer", "product_id", "account_id", "role")
-                }
+                props = _props(f, ("customer", "product_id", "account_id", "role"))
                 rows.append(
                     {
                         "account_id": f"{system}:{f['account_id']}",
@@ -510,8 +513,9 @@ class _Loader:
                     }
                 )
             elif tgt.name == "contacts":
-                skip = ("contact_id", "customer", "channel_id", "product_id", "employee_id")
-                props = {k: v for k, v in f.items() if k not in skip}
+                props = _props(
+                    f, ("contact_id", "customer", "channel_id", "product_id", "employee_id")
+                )
                 rows.append(
                     {
                         "contact_id": f"{system}:{f['contact_id']}",
@@ -533,11 +537,7 @@ class _Loader:
                     }
                 )
             elif tgt.name == "applications":
-                props = {
-                    k: v
-                    for k, v in f.items()
-                    if k not in ("application_id", "customer", "product_id", "employee_id")
-                }
+                props = _props(f, ("application_id", "customer", "product_id", "employee_id"))
                 rows.append(
                     {
                         "application_id": f["application_id"],
