@@ -319,10 +319,10 @@ class _Loader:
         key = tgt.required[0]
         rows = []
         for rec in records:
-            skip = {key, "branch_id"} if tgt.name == "employees" else {key}
-            props = {k: v for k, v in rec.items() if k not in skip and v is not None}
+            skip = (key, "branch_id") if tgt.name == "employees" else (key,)
+            props = _props(rec, skip, drop_none=True)
             rows.append({key: rec[key], "branch_id": rec.get("branch_id"), "props": props})
-            props = _props(rec, tuple(skip), drop_none=True)
+        self._write(task, tgt.cypher, rows)
         if tgt.name == "products":
             self.known["Product"] |= {r["product_id"] for r in rows}
 
