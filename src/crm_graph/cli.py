@@ -290,6 +290,40 @@ def analyze(
         console.print("tiers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(tiers.items())))
 
 
+@app.command("clusters")
+def clusters_cmd(
+    community: Annotated[int | None, typer.Option(help="Show only this cluster.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Largest clusters to show.")] = 10,
+    top: Annotated[int, typer.Option(min=1, help="Influencers per cluster.")] = 3,
+    as_json: JsonOpt = False,
+) -> None:
+    """Profiles of the influence clusters (run `crm-graph analyze clusters` first)."""
+    from crm_graph.analytics.clusters import cluster_profiles
+
+    with open_database(get_settings()) as db:
+        profiles = cluster_profiles(db, community=community, top=top)
+    if not profiles:
+        what = f"cluster {community}" if community is not None else "clusters"
+        raise ConfigError(f"no {what} in the graph: run `crm-graph analyze clusters` first")
+    shown = [p.as_dict() for p in profiles[:limit]]
+    _emit({"clusters": shown, "total": len(profiles)}, as_json)
+    if as_json:
+        return
+    table = Table(title=f"{len(profiles):,} clusters, largest {len(shown)}")
+    for column in ("cluster", "size", "label", "AUM", "churn", "top influencers"):
+        table.add_column(column)
+    for p in shown:
+        table.add_row(
+            str(p["community"]),
+            f"{p['size']:,}",
+            str(p["label"]),
+            f"{p['aum']:,.0f}",
+            f"{p['churn_rate']:.1%}",
+            ", ".join(i["name"] for i in p["influencers"]),  # type: ignore[attr-defined]
+        )
+    console.print(table)
+
+
 @app.command("evaluate")
 def evaluate_cmd(
     truth: Annotated[Path, typer.Option(help="The generated truth/ folder.")],

@@ -106,3 +106,53 @@ def test_value_tiers_follow_aum_and_scores_order_the_tiers(
     assert len(present) >= 3
     assert list(means[present]) == sorted(means[present], reverse=True)
     assert TierConfig().base_tier == "mass"
+
+
+def test_cluster_profiles_match_hand_counts(bank: Path, session_db: Database) -> None:
+    from crm_graph.analytics.clusters import cluster_profiles
+    from crm_graph.analytics.segments import compute_segments
+
+    compute_segments(session_db)
+    compute_clusters(session_db, ClusterConfig(), backend="gds")
+    profiles = cluster_profiles(session_db)
+    customers = session_db.run_statement("MATCH (c:Customer) RETURN count(c) AS n")[0]["n"]
+    assert sum(p.size for p in profiles) == customers
+    assert [p.size for p in profiles] == sorted((p.size for p in profiles), reverse=True)
+    big = profiles[0]
+    hand = session_db.run_statement(
+        "MATCH (c:Customer {community: $k}) "
+        "OPTIONAL MATCH (c)-[:OWNS]->(a:Account)-[:OF_PRODUCT]->(:Product {category: 'card'}) "
+        "WHERE coalesce(a.status, 'open') <> 'closed' "
+        "WITH c, count(a) > 0 AS card "
+        "RETURN count(c) AS size, sum(coalesce(c.aum, 0.0)) AS aum, "
+        "  sum(CASE WHEN card THEN 1 ELSE 0 END) AS cards, "
+        "  sum(CASE WHEN c.status = 'churned' THEN 1 ELSE 0 END) AS churned, "
+        "  collect(c.tier) AS tiers",
+        {"k": big.community},
+    )[0]
+    assert big.size == hand["size"]
+    assert big.aum == pytest.approx(hand["aum"], rel=1e-9)
+    assert big.penetration.get("card", 0.0) == pytest.approx(hand["cards"] / hand["size"], abs=1e-4)
+    assert big.churn_rate == pytest.approx(hand["churned"] / hand["size"], abs=1e-4)
+    assert sum(big.tiers.values()) == big.size
+    assert big.tiers.get("mass", 0) == hand["tiers"].count("mass")
+    leaders = session_db.run_statement(
+        "MATCH (c:Customer {community: $k}) RETURN c.customer_id AS id "
+        "ORDER BY c.influence DESC LIMIT 3",
+        {"k": big.community},
+    )
+    assert [i[0] for i in big.influencers] == [r["id"] for r in leaders]
+    # one cluster alone reads the same as in the full listing
+    assert cluster_profiles(session_db, community=big.community) == [big]
+    # labels name a member company that employs people in the cluster
+    named = [p for p in profiles if " of " in p.label or " around " in p.label]
+    assert named, [p.label for p in profiles[:10]]
+    company = named[0].label.split(" of " if " of " in named[0].label else " around ")[1]
+    company = company.split(",")[0]
+    employs = session_db.run_statement(
+        "MATCH (e:Customer {name: $name, community: $k})-[:EMPLOYS]->(p:Customer {community: $k}) "
+        "RETURN count(p) AS n",
+        {"name": company, "k": named[0].community},
+    )[0]["n"]
+    assert employs > 0
+    assert cluster_profiles(session_db, community=-1) == []

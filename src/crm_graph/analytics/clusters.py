@@ -36,11 +36,15 @@ from crm_graph.db import Database, has_gds
 __all__ = [
     "DEFAULT_WEIGHTS",
     "ClusterConfig",
+    "ClusterProfile",
     "ClusterResult",
     "GdsClusters",
     "NetworkxClusters",
+    "cluster_label",
+    "cluster_profiles",
     "communities_and_influence",
     "compute_clusters",
+    "profile_clusters",
     "tie_graph",
 ]
 
@@ -304,3 +308,288 @@ def compute_clusters(
                 _warned = True
     impl: ClusterBackend = GdsClusters() if backend == "gds" else NetworkxClusters()
     return impl.run(db, config)
+
+
+# --------------------------------------------------------------------------- profiles
+
+TIE_KINDS: dict[str, str] = {
+    "EMPLOYS": "payroll cluster",
+    "FAMILY": "household network",
+    "GUARANTEES": "guarantee circle",
+    "TRANSFERS": "money-flow network",
+    "REFERRED": "referral network",
+}
+
+_MEMBER_COLUMNS = [
+    "customer_id",
+    "name",
+    "kind",
+    "community",
+    "tier",
+    "status",
+    "aum",
+    "fee_income",
+    "influence",
+    "categories",
+]
+_TIE_COLUMNS = ["community", "type", "source_id", "source_name", "ties"]
+
+
+@dataclass(frozen=True)
+class ClusterProfile:
+    """What one influence cluster is made of.
+
+    ``penetration`` is the share of members holding at least one open product of a
+    category; ``influencers`` are the members with the highest influence, as
+    ``(customer_id, name, influence)``; ``ties`` counts the ties inside the cluster by
+    type; ``churn_rate`` is the share of members whose status is ``churned``.
+    """
+
+    community: int
+    size: int
+    label: str
+    tiers: dict[str, int]
+    aum: float
+    fee_income: float
+    churn_rate: float
+    penetration: dict[str, float]
+    influencers: list[tuple[str, str, float]]
+    ties: dict[str, int]
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the profile as JSON-ready data."""
+        return {
+            "community": self.community,
+            "size": self.size,
+            "label": self.label,
+            "tiers": self.tiers,
+            "aum": self.aum,
+            "fee_income": self.fee_income,
+            "churn_rate": self.churn_rate,
+            "penetration": self.penetration,
+            "influencers": [
+                {"customer_id": c, "name": n, "influence": i} for c, n, i in self.influencers
+            ],
+            "ties": self.ties,
+        }
+
+
+def cluster_label(
+    size: int,
+    ties: dict[str, int],
+    top_source: dict[str, tuple[str, int]],
+    tiers: dict[str, int],
+    churn_rate: float,
+    overall_churn_rate: float,
+) -> str:
+    """Describe a cluster in a few words from its dominant traits.
+
+    The first part names the dominant tie type, counting each tie with its default
+    weight: ``payroll cluster of <company>`` when one employer holds most employment
+    ties and employs at least a quarter of the members, ``business network around
+    <company>`` (the main employer) when payroll or money flows dominate otherwise,
+    ``household network``, ``guarantee circle``, ``referral network``; the second the tier
+    mix (``wealth-heavy`` when private and wealth customers are at least 30%,
+    ``affluent`` from 40% affluent, else ``mass-market``); ``churn-prone`` is added
+    when the churn rate is at least 10% and twice the bank's.
+
+    Parameters
+    ----------
+    size : int
+        Members.
+    ties : dict
+        Ties inside the cluster by type.
+    top_source : dict
+        Per tie type, the member with most ties of that type: ``(name, ties)``.
+    tiers : dict
+        Members per tier.
+    churn_rate, overall_churn_rate : float
+        Share of churned members in the cluster and in the whole bank.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> cluster_label(40, {"EMPLOYS": 30, "FAMILY": 8}, {"EMPLOYS": ("Acme Ltd", 30)},
+    ...               {"mass": 35, "affluent": 5}, 0.0, 0.05)
+    'payroll cluster of Acme Ltd, mass-market'
+    >>> cluster_label(5, {"FAMILY": 6}, {"FAMILY": ("Li Wei", 3)},
+    ...               {"wealth": 2, "mass": 3}, 0.2, 0.05)
+    'household network, wealth-heavy, churn-prone'
+    >>> cluster_label(1, {}, {}, {"mass": 1}, 0.0, 0.05)
+    'unconnected customer, mass-market'
+    """
+    total = sum(ties.values())
+    if size <= 1 or total == 0:
+        kind = "unconnected customer" if size <= 1 else "loosely tied group"
+    else:
+        dominant = max(sorted(ties), key=lambda t: ties[t] * DEFAULT_WEIGHTS.get(t, 0.5))
+        kind = TIE_KINDS.get(dominant, "network")
+        employer = top_source.get("EMPLOYS")
+        if employer and employer[1] >= 0.5 * ties["EMPLOYS"] and employer[1] >= 0.25 * size:
+            kind = f"payroll cluster of {employer[0]}"
+        elif employer and dominant in ("EMPLOYS", "TRANSFERS"):
+            kind = f"business network around {employer[0]}"
+    members = max(sum(tiers.values()), 1)
+    high = (tiers.get("private", 0) + tiers.get("wealth", 0)) / members
+    if high >= 0.3:
+        mix = "wealth-heavy"
+    elif tiers.get("affluent", 0) / members >= 0.4:
+        mix = "affluent"
+    else:
+        mix = "mass-market"
+    parts = [kind, mix]
+    if churn_rate >= 0.1 and churn_rate >= 2 * overall_churn_rate:
+        parts.append("churn-prone")
+    return ", ".join(parts)
+
+
+def profile_clusters(
+    members: pd.DataFrame, ties: pd.DataFrame, top: int = 3, overall_churn_rate: float | None = None
+) -> list[ClusterProfile]:
+    """Build cluster profiles from members and intra-cluster ties.
+
+    Parameters
+    ----------
+    members : DataFrame
+        One row per customer: ``customer_id``, ``name``, ``community``, ``tier``,
+        ``status``, ``aum``, ``fee_income``, ``influence``, ``categories`` (list).
+    ties : DataFrame
+        ``community``, ``type``, ``source_id``, ``source_name``, ``ties``.
+    top : int, default 3
+        Influencers listed per cluster.
+    overall_churn_rate : float, optional
+        The bank's churn rate for labels (default: the rate among ``members``).
+
+    Returns
+    -------
+    list of ClusterProfile
+        Largest cluster first.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"customer_id": ["c", "p1", "p2"], "name": ["Acme", "Li", "Wu"],
+    ...     "community": [7, 7, 7], "tier": ["mass"] * 3, "status": ["active"] * 3,
+    ...     "aum": [1e6, 1e4, 2e4], "fee_income": [0.0, 10.0, 0.0],
+    ...     "influence": [0.5, 0.2, 0.3], "categories": [["payroll"], ["card"], []]})
+    >>> t = pd.DataFrame({"community": [7, 7], "type": ["EMPLOYS"] * 2,
+    ...     "source_id": ["c", "c"], "source_name": ["Acme", "Acme"], "ties": [1, 1]})
+    >>> p = profile_clusters(m, t)[0]
+    >>> p.label, p.size, p.penetration["card"], p.influencers[0][1]
+    ('payroll cluster of Acme, mass-market', 3, 0.3333, 'Acme')
+    """
+    if members.empty:
+        return []
+    m = members.copy()
+    m["churned"] = m["status"].eq("churned")
+    overall = float(m["churned"].mean()) if overall_churn_rate is None else overall_churn_rate
+    m["tier"] = m["tier"].fillna("unscored")
+    groups = m.groupby("community", sort=False)
+    sizes = groups.size()
+    sums = groups[["aum", "fee_income"]].sum()
+    churn = groups["churned"].mean()
+    tiers = m.groupby(["community", "tier"]).size()
+    held = m[["community", "customer_id", "categories"]].explode("categories").dropna()
+    penetration = held.drop_duplicates().groupby(["community", "categories"]).size()
+    ranked = m.sort_values(["community", "influence"], ascending=[True, False])
+    leaders = ranked.groupby("community").head(top)
+    tie_counts = ties.groupby(["community", "type"])["ties"].sum() if len(ties) else None
+    if len(ties):
+        per_source = ties.groupby(["community", "type", "source_id", "source_name"])["ties"].sum()
+        best = per_source.reset_index().sort_values(
+            ["ties", "source_id"], ascending=[False, True], kind="stable"
+        )
+        best = best.drop_duplicates(["community", "type"])
+        top_sources = {
+            (int(c), str(t)): (str(n), int(k))
+            for c, t, n, k in best[["community", "type", "source_name", "ties"]].itertuples(
+                index=False
+            )
+        }
+    else:
+        top_sources = {}
+
+    tier_of = _nested(tiers)
+    tie_of = _nested(tie_counts)
+    pen_of = _nested(penetration)
+    lead_of: dict[int, list[tuple[str, str, float]]] = {}
+    for c, cid, name, infl in leaders[["community", "customer_id", "name", "influence"]].itertuples(
+        index=False
+    ):
+        lead_of.setdefault(int(c), []).append((str(cid), str(name), float(infl)))
+    top_of: dict[int, dict[str, tuple[str, int]]] = {}
+    for (c, t), v in top_sources.items():
+        top_of.setdefault(c, {})[t] = v
+
+    stats = pd.DataFrame({"size": sizes, "churn": churn}).join(sums).reset_index()
+    profiles = []
+    for community, size, rate_, aum, fees in stats[
+        ["community", "size", "churn", "aum", "fee_income"]
+    ].itertuples(index=False):
+        key, size = int(community), int(size)
+        tie = tie_of.get(key, {})
+        tier = tier_of.get(key, {})
+        pen = {k: round(v / size, 4) for k, v in sorted(pen_of.get(key, {}).items())}
+        rate = round(float(rate_), 4)
+        profiles.append(
+            ClusterProfile(
+                community=key,
+                size=size,
+                label=cluster_label(size, tie, top_of.get(key, {}), tier, rate, overall),
+                tiers=tier,
+                aum=round(float(aum), 2),
+                fee_income=round(float(fees), 2),
+                churn_rate=rate,
+                penetration=pen,
+                influencers=lead_of.get(key, []),
+                ties=tie,
+            )
+        )
+    profiles.sort(key=lambda p: (-p.size, p.community))
+    return profiles
+
+
+def _nested(series: pd.Series | None) -> dict[int, dict[str, int]]:
+    """``{(community, key): n}`` as ``{community: {key: n}}``."""
+    out: dict[int, dict[str, int]] = {}
+    if series is None:
+        return out
+    for community, key, n in series.reset_index().itertuples(index=False):
+        out.setdefault(int(community), {})[str(key)] = int(n)
+    return out
+
+
+def cluster_profiles(
+    db: Database, community: int | None = None, top: int = 3
+) -> list[ClusterProfile]:
+    """Profiles of the graph's influence clusters (run :func:`compute_clusters` first).
+
+    Parameters
+    ----------
+    db : Database
+        The graph, with ``community`` written on customers.
+    community : int, optional
+        Profile only this cluster (uses the ``community`` index); churn-prone labels
+        then compare with the bank's churn rate read separately.
+    top : int, default 3
+        Influencers per cluster.
+
+    Returns
+    -------
+    list of ClusterProfile
+        Largest first; empty when no clusters are computed (or ``community`` is unknown).
+    """
+    if community is None:
+        members = pd.DataFrame(db.read("analytics/read_cluster_members"), columns=_MEMBER_COLUMNS)
+        ties = pd.DataFrame(db.read("analytics/read_cluster_ties"), columns=_TIE_COLUMNS)
+        return profile_clusters(members, ties, top=top)
+    members = pd.DataFrame(
+        db.read("analytics/read_community_members", community=community), columns=_MEMBER_COLUMNS
+    )
+    ties = pd.DataFrame(
+        db.read("analytics/read_community_ties", community=community), columns=_TIE_COLUMNS
+    )
+    overall = db.read("analytics/read_churn_rate")[0]["churn_rate"]
+    return profile_clusters(members, ties, top=top, overall_churn_rate=float(overall or 0.0))
