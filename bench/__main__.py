@@ -11,7 +11,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from bench import generate, load
+from bench import clusters, generate, load
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -46,12 +46,48 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--load-sizes", default="10000,100000")
-    parser.add_argument("--only", choices=["generate", "load"], default=None)
+    parser.add_argument("--cluster-sizes", default="100000,1000000")
+    parser.add_argument("--only", choices=["generate", "load", "sweep", "clusters"], default=None)
     args = parser.parse_args()
     if args.only in (None, "generate"):
         bench_generate([int(s) for s in args.sizes.split(",")])
     if args.only in (None, "load"):
         bench_load([int(s) for s in args.load_sizes.split(",")])
+    if args.only in (None, "sweep"):
+        bench_sweep()
+    if args.only in (None, "clusters"):
+        bench_clusters([int(s) for s in args.cluster_sizes.split(",")])
+
+
+def _write(name: str, body: str) -> None:
+    DOC.write_text(replace_section(DOC.read_text(encoding="utf-8"), name, body), encoding="utf-8")
+    print(f"wrote {DOC}")
+
+
+def bench_sweep() -> None:
+    results = clusters.sweep()
+    _write(
+        "sweep",
+        f"Measured {date.today().isoformat()} on {machine()} by `make bench` "
+        "(bench/clusters.py `sweep`): a 10,000-customer bank per mixing level "
+        "(`generate_bank(seed=11, mixing=m)`), loaded with the default loaders, then "
+        "`compute_clusters` with each backend and `cluster_scores` against "
+        "truth/communities.csv.\n\n" + clusters.markdown_sweep(results),
+    )
+
+
+def bench_clusters(sizes: list[int]) -> None:
+    results = clusters.scale(sizes)
+    _write(
+        "clusters",
+        f"Measured {date.today().isoformat()} on {machine()} by `make bench` "
+        "(bench/clusters.py `scale`): the tie graph of `build_world(seed 7, mixing 0.2)` "
+        "written with the loader's Cypher files (customers and their five tie types only), "
+        "then `compute_clusters` per backend: projection, Leiden (networkx: Louvain), "
+        "PageRank and the write-back of community and influence onto every customer, "
+        "wall time of the whole call; local Neo4j heap 4g, page cache 2g.\n\n"
+        + clusters.markdown_scale(results),
+    )
 
 
 def bench_load(sizes: list[int]) -> None:

@@ -17,6 +17,7 @@ CREATE INDEX customer_status IF NOT EXISTS FOR (n:Customer) ON (n.status);
 CREATE INDEX customer_tier IF NOT EXISTS FOR (n:Customer) ON (n.tier);
 CREATE INDEX customer_community IF NOT EXISTS FOR (n:Customer) ON (n.community);
 CREATE INDEX customer_branch IF NOT EXISTS FOR (n:Customer) ON (n.branch_id);
+CREATE INDEX customer_retention IF NOT EXISTS FOR (n:Customer) ON (n.retention_priority);
 CREATE INDEX product_category IF NOT EXISTS FOR (n:Product) ON (n.category);
 CREATE INDEX contact_kind_at IF NOT EXISTS FOR (n:Contact) ON (n.kind, n.at);
 CREATE INDEX application_stage IF NOT EXISTS FOR (n:Application) ON (n.stage);

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -247,37 +248,55 @@ def load(
     )
 
 
+ANALYSES = ("all", "segments", "clusters", "churn")
+
+
 @app.command("analyze")
 def analyze(
     what: Annotated[
-        str, typer.Argument(help="all, clusters or segments (more families follow).")
+        str, typer.Argument(help="all, segments, clusters or churn (all runs them in that order).")
     ] = "all",
     backend: Annotated[
         str | None, typer.Option(help="gds or networkx (default: gds when the server has it).")
     ] = None,
     algorithm: Annotated[str, typer.Option(help="leiden or louvain (GDS only).")] = "leiden",
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Churn scoring date, YYYY-MM-DD (default: the month after the data)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run graph algorithms and write their results back onto customers."""
+    from crm_graph.analytics.churn import compute_churn
     from crm_graph.analytics.clusters import ClusterConfig, compute_clusters
     from crm_graph.analytics.segments import compute_segments
 
-    if what not in ("all", "clusters", "segments"):
-        raise ConfigError(f"unknown analysis {what!r}: choose all, clusters or segments")
+    if what not in ANALYSES:
+        raise ConfigError(f"unknown analysis {what!r}: choose {', '.join(ANALYSES)}")
     if backend not in (None, "gds", "networkx"):
         raise ConfigError(f"unknown backend {backend!r}: choose gds or networkx")
     if algorithm not in ("leiden", "louvain"):
         raise ConfigError(f"unknown algorithm {algorithm!r}: choose leiden or louvain")
+    day = _parse_date(as_of, "--as-of") if as_of else None
     payload: dict[str, Any] = {}
+    say = _progress(as_json)
     with open_database(get_settings()) as db:
+        if what in ("all", "segments"):
+            say("value scores and tiers")
+            payload["segments"] = {"tiers": compute_segments(db)}
         if what in ("all", "clusters"):
+            say("influence clusters")
             config = ClusterConfig(algorithm=algorithm)  # type: ignore[arg-type]
             payload["clusters"] = asdict(compute_clusters(db, config, backend))
-        if what in ("all", "segments"):
-            payload["segments"] = {"tiers": compute_segments(db)}
+        if what in ("all", "churn"):
+            say("churn exposure, risk and retention priority")
+            payload["churn"] = asdict(compute_churn(db, as_of=day))
     _emit(payload, as_json)
     if as_json:
         return
+    if "segments" in payload:
+        tiers = payload["segments"]["tiers"]
+        console.print("tiers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(tiers.items())))
     if "clusters" in payload:
         c = payload["clusters"]
         console.print(
@@ -285,9 +304,118 @@ def analyze(
             f"({c['algorithm']} on {c['backend']}, modularity {c['modularity']:.3f}, "
             f"{c['seconds']:.1f}s)"
         )
-    if "segments" in payload:
-        tiers = payload["segments"]["tiers"]
-        console.print("tiers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(tiers.items())))
+    if "churn" in payload:
+        c = payload["churn"]
+        top = ", ".join(list(c["coefficients"])[:4])
+        console.print(
+            f"churn: {c['scored']:,} active customers scored as of {c['as_of']} (model trained "
+            f"as of {c['trained_as_of']} on {c['training_churners']:,} churners); "
+            f"{c['high_value_at_risk']:,} high-value customers at risk; strongest signals: {top} "
+            f"({c['seconds']:.1f}s)"
+        )
+
+
+def _parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+churn_app = typer.Typer(
+    help="Churn: retention list, what-if cascades, where and why customers left.",
+    no_args_is_help=True,
+)
+app.add_typer(churn_app, name="churn")
+
+
+@churn_app.command("at-risk")
+def churn_at_risk(
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows to show.")] = 20,
+    tier: Annotated[str | None, typer.Option(help="Only this tier.")] = None,
+    min_value: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Minimum value score (0..1).")
+    ] = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Retention list: active customers by risk x value x influence, with their RM."""
+    from crm_graph.analytics.churn import retention_list
+
+    with open_database(get_settings()) as db:
+        rows = retention_list(db, limit=limit, tier=tier, min_value=min_value)
+    if not rows:
+        raise ConfigError("no churn scores match: run `crm-graph analyze churn` first")
+    _emit({"items": rows}, as_json)
+    if as_json:
+        return
+    table = Table(title=f"Retention priorities (top {len(rows)})")
+    for column in ("customer", "name", "tier", "risk", "priority", "why", "RM"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["customer_id"],
+            str(r["name"]),
+            str(r["tier"]),
+            f"{r['churn_risk']:.2f}",
+            f"{r['retention_priority']:.3f}",
+            "; ".join(r["drivers"] or []),
+            str(r["rm_name"] or "-"),
+        )
+    console.print(table)
+
+
+@churn_app.command("what-if")
+def churn_what_if(
+    customer_id: Annotated[str, typer.Argument(help="The customer who leaves.")],
+    runs: Annotated[int, typer.Option(min=10, max=100_000, help="Monte Carlo runs.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    as_json: JsonOpt = False,
+) -> None:
+    """If this customer leaves, who follows? (independent-cascade simulation)."""
+    from crm_graph.analytics.churn import what_if
+
+    with open_database(get_settings()) as db:
+        result = what_if(db, customer_id, runs=runs, seed=seed)
+    _emit(result, as_json)
+    if as_json:
+        return
+    low, high = result["interval_90"]
+    console.print(
+        f"if {customer_id} leaves: {result['expected_followers']:.2f} expected followers "
+        f"(90% of runs: {low:.0f} to {high:.0f}), AUM at risk {result['aum_at_risk']:,.0f} "
+        f"({result['runs']} runs, {result['neighbourhood']} customers within reach)"
+    )
+    for f in result["followers"]:
+        console.print(f"  {f['customer_id']} {f['name']}: {f['probability']:.1%}")
+
+
+@churn_app.command("report")
+def churn_report(as_json: JsonOpt = False) -> None:
+    """Why customers left, where they went, what the bank lost."""
+    from crm_graph.analytics.churn import churn_analysis
+
+    with open_database(get_settings()) as db:
+        report = churn_analysis(db)
+    _emit(report, as_json)
+    if as_json:
+        return
+    lost = report["lost"]
+    console.print(
+        f"{lost['customers']:,} churned customers moved {lost['amount_moved']:,.0f} CNY out; "
+        f"they held {lost['mean_products']:.1f} products on average and paid "
+        f"{lost['fee_income']:,.0f} CNY agency fees"
+    )
+    console.print("why: " + ", ".join(f"{r['reason']} {r['share']:.0%}" for r in report["reasons"]))
+    console.print(
+        "where: "
+        + ", ".join(
+            f"{d['competitor']} {d['share_of_outflow']:.0%}" for d in report["destinations"]
+        )
+    )
+    console.print(
+        "complaints before leaving: "
+        + ", ".join(f"{t['topic']} (lift {t['lift']:.2f})" for t in report["topics"][:5])
+    )
 
 
 @app.command("clusters")
@@ -329,7 +457,7 @@ def evaluate_cmd(
     truth: Annotated[Path, typer.Option(help="The generated truth/ folder.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Score the graph against ground truth (identity resolution so far)."""
+    """Score the graph against ground truth: resolution, clusters, churn."""
     from crm_graph.analytics.evaluate import evaluate
 
     with open_database(get_settings()) as db:
@@ -337,7 +465,9 @@ def evaluate_cmd(
     _emit(result, as_json)
     if not as_json:
         for section, metrics in result.items():
-            shown = ", ".join(f"{k} {v}" for k, v in metrics.items())
+            shown = ", ".join(
+                f"{k} {json.dumps(v) if isinstance(v, dict) else v}" for k, v in metrics.items()
+            )
             console.print(f"{section}: {shown}")
 
 
@@ -352,14 +482,16 @@ def demo(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Start the local server, generate a bank, load it, compute clusters, print a summary.
+    """Start the local server, generate a bank, load and analyze it, print a summary.
 
     The demo starts from an empty graph: it clears the local server's graph first. With
     CRM_NEO4J_URI set it uses that server instead, and clears it only with --replace.
     The API and web page join the demo when they exist (see the issues).
     """
+    from crm_graph.analytics.churn import compute_churn, retention_list
     from crm_graph.analytics.clusters import compute_clusters
     from crm_graph.analytics.evaluate import evaluate
+    from crm_graph.analytics.segments import compute_segments
     from crm_graph.generate import generate_bank
     from crm_graph.ingest.load import load_extract
     from crm_graph.ingest.spec import default_loaders_dir, load_specs
@@ -394,8 +526,14 @@ def demo(
             pii_key=settings.pii_key.get_secret_value().encode("utf-8"),
             batch_size=settings.load_batch_size,
         ).as_dict()
+        say("Scoring customer value and tiers")
+        tiers = compute_segments(db)
         say("Computing influence clusters")
         clusters = compute_clusters(db)
+        say("Scoring churn exposure and risk")
+        churn = compute_churn(db)
+        at_risk = retention_list(db, limit=5)
+        say("Evaluating against the ground truth")
         scores = evaluate(db, out / "truth")
         counts = graph_counts(db)
     summary = {
@@ -404,7 +542,10 @@ def demo(
         "load": {
             k: report[k] for k in ("rows_read", "rows_rejected", "customers_total", "duration_s")
         },
+        "tiers": tiers,
         "clusters": asdict(clusters),
+        "churn": asdict(churn),
+        "at_risk": at_risk,
         "evaluation": scores,
         "counts": counts,
     }
@@ -425,8 +566,21 @@ def demo(
                 f"{clusters.backend}); NMI against the planted communities "
                 f"{scores['clusters']['nmi']}."
             )
+        if "churn" in scores:
+            c = scores["churn"]
+            console.print(
+                f"Churn model: ROC AUC {c['roc_auc']['with_graph']} with graph signals, "
+                f"{c['roc_auc']['without_graph']} without; {churn.high_value_at_risk:,} "
+                "high-value customers at risk. Retain first:"
+            )
+            for r in at_risk:
+                console.print(
+                    f"  {r['customer_id']} {r['name']} ({r['tier']}, risk {r['churn_risk']:.2f}):"
+                    f" {'; '.join(r['drivers'] or [])}; RM {r['rm_name'] or '-'}"
+                )
         console.print(
-            f"Neo4j: {settings.uri} (user {settings.neo4j_user}). Try: crm-graph db status"
+            f"Neo4j: {settings.uri} (user {settings.neo4j_user}). Try: crm-graph db status, "
+            "crm-graph clusters, crm-graph churn at-risk, crm-graph churn report"
         )
 
 

@@ -10,12 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 
-__all__ = ["cluster_scores", "evaluate", "pairwise_scores", "resolution_scores"]
+__all__ = [
+    "churn_scores",
+    "cluster_scores",
+    "evaluate",
+    "pairwise_scores",
+    "person_customers",
+    "ranking_scores",
+    "resolution_scores",
+]
 
 
 def _pairs(counts: pd.Series) -> int:
@@ -75,11 +84,36 @@ def resolution_scores(db: Database, truth_dir: Path) -> dict[str, float]:
     return pairwise_scores(predicted[["system", "record_id", "customer_id"]], truth)
 
 
+def person_customers(db: Database, truth_dir: Path) -> pd.DataFrame:
+    """Map each real person or company of the truth to one golden customer.
+
+    Where a person's records resolved to several customers, the customer holding most
+    of them counts.
+
+    Returns
+    -------
+    DataFrame
+        ``person_id``, ``customer_id``.
+    """
+    ids = pd.read_csv(truth_dir / "identities.csv", dtype=str, keep_default_na=False)
+    graph = pd.DataFrame(
+        db.read("load/read_resolution"), columns=["system", "record_id", "customer_id"]
+    )
+    joined = ids.merge(graph[["system", "record_id", "customer_id"]], on=["system", "record_id"])
+    return (
+        joined.groupby(["person_id", "customer_id"])
+        .size()
+        .reset_index(name="n")
+        .sort_values(["person_id", "n", "customer_id"], ascending=[True, False, True])
+        .drop_duplicates("person_id")[["person_id", "customer_id"]]
+    )
+
+
 def cluster_scores(db: Database, truth_dir: Path) -> dict[str, float] | None:
     """NMI and ARI of the graph's communities against ``truth/communities.csv``.
 
-    Each real person or company is represented by the golden customer of its record(s);
-    where its records resolved to several customers, the most frequent one counts.
+    Each real person or company is represented by its golden customer
+    (:func:`person_customers`).
 
     Returns
     -------
@@ -89,25 +123,80 @@ def cluster_scores(db: Database, truth_dir: Path) -> dict[str, float] | None:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     truth = pd.read_csv(truth_dir / "communities.csv", dtype=str, keep_default_na=False)
-    ids = pd.read_csv(truth_dir / "identities.csv", dtype=str, keep_default_na=False)
     graph = pd.DataFrame(db.read("analytics/read_communities"))
     if graph.empty or graph["community"].isna().all():
         return None
-    joined = ids.merge(graph, on=["system", "record_id"]).dropna(subset=["community"])
-    per_person = (
-        joined.groupby(["person_id", "community"])
-        .size()
-        .reset_index(name="n")
-        .sort_values(["person_id", "n"], ascending=[True, False])
-        .drop_duplicates("person_id")
-    )
-    scored = truth.merge(per_person, on="person_id")
+    community = graph.drop_duplicates("customer_id").set_index("customer_id")["community"]
+    scored = truth.merge(person_customers(db, truth_dir), on="person_id")
+    scored["community"] = scored["customer_id"].map(community)
+    scored = scored.dropna(subset=["community"])
     predicted = scored["community"].astype(str)
     return {
         "nmi": round(float(normalized_mutual_info_score(scored["community_id"], predicted)), 4),
         "ari": round(float(adjusted_rand_score(scored["community_id"], predicted)), 4),
         "customers": len(scored),
     }
+
+
+def ranking_scores(label: npt.NDArray[Any], score: npt.NDArray[Any]) -> dict[str, float]:
+    """ROC AUC, PR AUC (average precision) and lift in the top decile.
+
+    Examples
+    --------
+    >>> s = ranking_scores(np.array([0, 0, 0, 1] * 5), np.array([0.1, 0.2, 0.3, 0.9] * 5))
+    >>> s["roc_auc"], s["pr_auc"], s["top_decile_lift"]
+    (1.0, 1.0, 4.0)
+    """
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    rate = float(label.mean()) if label.size else 0.0
+    top = max(1, int(round(label.size * 0.1)))
+    order = np.argsort(-score, kind="stable")[:top]
+    return {
+        "roc_auc": round(float(roc_auc_score(label, score)), 4),
+        "pr_auc": round(float(average_precision_score(label, score)), 4),
+        "top_decile_lift": round(float(label[order].mean()) / rate, 3) if rate else 0.0,
+    }
+
+
+def churn_scores(db: Database, truth_dir: Path) -> dict[str, Any] | None:
+    """Score the churn model against ``truth/future_churn.csv``, with and without graph signals.
+
+    Both models are trained as of the data's date minus the window and score the
+    customers active at the data's date; a customer is positive when the person it
+    represents churned in the horizon.
+
+    Returns
+    -------
+    dict or None
+        ``roc_auc``, ``pr_auc``, ``top_decile_lift`` each with ``with_graph`` and
+        ``without_graph``, plus ``customers`` and ``churners``; None when no churn
+        history exists in the graph.
+    """
+    from crm_graph.analytics import churn
+
+    config = churn.ChurnConfig()
+    as_of = churn.data_as_of(db)
+    data = churn.read_churn_data(
+        db, [churn._shift(as_of, -config.window_months), as_of], config.window_months
+    )
+    future = pd.read_csv(truth_dir / "future_churn.csv", dtype=str, keep_default_na=False)
+    churners = set(future.merge(person_customers(db, truth_dir), on="person_id")["customer_id"])
+    result: dict[str, Any] = {"roc_auc": {}, "pr_auc": {}, "top_decile_lift": {}}
+    for name, graph in (("with_graph", True), ("without_graph", False)):
+        try:
+            scored, _ = churn.score_customers(data, as_of, config, graph=graph, drivers=False)
+        except ConfigError:
+            return None
+        label = scored.index.isin(churners).astype(int)
+        if label.sum() == 0 or label.sum() == label.size:
+            return None
+        metrics = ranking_scores(label, scored["churn_risk"].to_numpy())
+        for key, value in metrics.items():
+            result[key][name] = value
+        result["customers"] = int(label.size)
+        result["churners"] = int(label.sum())
+    return result
 
 
 def evaluate(db: Database, truth_dir: Path) -> dict[str, Any]:
@@ -124,4 +213,7 @@ def evaluate(db: Database, truth_dir: Path) -> dict[str, Any]:
     clusters = cluster_scores(db, truth_dir)
     if clusters is not None:
         result["clusters"] = clusters
+    churn = churn_scores(db, truth_dir) if (truth_dir / "future_churn.csv").is_file() else None
+    if churn is not None:
+        result["churn"] = churn
     return result

@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 
 from crm_graph.generate import pools
 from crm_graph.generate.simulate import (
+    BALANCE_MONTHS,
     CHURN_REASONS,
     HISTORY_MONTHS,
     NEVER,
@@ -480,12 +481,13 @@ def write_silos(ex: Exporter) -> dict[str, Any]:
     )
 
     months = [
-        str(np.datetime64("2023-01") + np.timedelta64(m, "M")) for m in range(cutoff - 6, cutoff)
+        str(np.datetime64("2023-01") + np.timedelta64(m, "M"))
+        for m in range(cutoff - BALANCE_MONTHS, cutoff)
     ]
     ex.write(
         "core_banking/balances.csv",
         {
-            "cb_id": np.repeat(cb_of, 6),
+            "cb_id": np.repeat(cb_of, BALANCE_MONTHS),
             "month": np.tile(months, n),
             "balance": sim.balances.ravel(),
         },
@@ -648,8 +650,10 @@ def write_silos(ex: Exporter) -> dict[str, Any]:
     # ---------------------------------------------------------------- call center
     rate = 0.012 + 0.018 * w.dissatisfaction
     calls_per = rng.poisson(rate * cutoff)
-    # complaints pile up in the four months before a customer leaves
-    pre = (sim.churn_month >= 4) & (sim.churn_month - 4 < cutoff)
+    # complaints pile up in the four months before a customer leaves, unless they leave
+    # because their network left (peer influence): those follow others, not complain
+    peer = sim.churn_reason == CHURN_REASONS.index("peer_influence")
+    pre = (sim.churn_month >= 4) & (sim.churn_month - 4 < cutoff) & ~peer
     spike = np.where(pre, rng.poisson(1.2, n), 0)
     callers = np.flatnonzero((calls_per + spike) > 0)
     cols, ents, noisy, invalid = ex.customer_records(

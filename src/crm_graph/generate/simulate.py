@@ -24,6 +24,7 @@ from crm_graph.generate.pools import COMPETITORS, PRODUCTS
 from crm_graph.generate.world import COMPANY, PERSON, Array, World
 
 __all__ = [
+    "BALANCE_MONTHS",
     "CHURN_REASONS",
     "HISTORY_MONTHS",
     "HORIZON_MONTHS",
@@ -34,9 +35,10 @@ __all__ = [
 
 HISTORY_MONTHS = 36  # months before the cutoff that the source systems show
 HORIZON_MONTHS = 6  # months after the cutoff: ground truth only
+BALANCE_MONTHS = 12  # month-end balances the core system shows, before the cutoff
 SOCIAL_BETA = 6.0
 CHURN_BASE = 0.0012
-CONTAGION = 8.0
+CONTAGION = 25.0  # strong enough that about a fifth of churn is peer-driven
 
 PRODUCT_IDS = tuple(p[0] for p in PRODUCTS)
 _P = {pid: i for i, pid in enumerate(PRODUCT_IDS)}
@@ -81,7 +83,7 @@ class Simulation:
     churn_month: Array  # int16 [N]: month of churn, -1 when none
     churn_reason: Array  # int8 [N]: index into CHURN_REASONS, -1 when none
     churn_competitor: Array  # int8 [N]: index into COMPETITORS, -1 when none
-    balances: Array  # float64 [N, 6]: balances at the ends of the last six months before the cutoff
+    balances: Array  # float64 [N, BALANCE_MONTHS]: month-end balances before the cutoff
 
 
 NEVER = np.int16(-32768)
@@ -200,11 +202,11 @@ def simulate(rng: np.random.Generator, world: World) -> Simulation:
 
 
 def _balances(rng: np.random.Generator, world: World, churn_month: Array) -> Array:
-    """Month-end balances of the six months before the cutoff (early churn signals)."""
+    """Month-end balances of the last months before the cutoff (early churn signals)."""
     n = world.n
     level = world.wealth * 0.35 * rng.lognormal(0, 0.3, n)
     trend = -0.02 * (world.dissatisfaction - 1.0) + rng.normal(0, 0.015, n)
-    months = np.arange(HISTORY_MONTHS - 6, HISTORY_MONTHS)
+    months = np.arange(HISTORY_MONTHS - BALANCE_MONTHS, HISTORY_MONTHS)
     factor = (1.0 + trend[:, None]) ** (months - months[0])[None, :]
     # money moves out in the three months before a customer leaves
     lead = churn_month[:, None] - months[None, :]
