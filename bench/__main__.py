@@ -11,7 +11,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from bench import clusters, generate, load
+from bench import churn, clusters, generate, load
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -47,7 +47,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--load-sizes", default="10000,100000")
     parser.add_argument("--cluster-sizes", default="100000,1000000")
-    parser.add_argument("--only", choices=["generate", "load", "sweep", "clusters"], default=None)
+    parser.add_argument("--churn-sizes", default="20000,100000")
+    parser.add_argument(
+        "--only", choices=["generate", "load", "sweep", "clusters", "churn"], default=None
+    )
     args = parser.parse_args()
     if args.only in (None, "generate"):
         bench_generate([int(s) for s in args.sizes.split(",")])
@@ -57,6 +60,21 @@ def main() -> None:
         bench_sweep()
     if args.only in (None, "clusters"):
         bench_clusters([int(s) for s in args.cluster_sizes.split(",")])
+    if args.only in (None, "churn"):
+        bench_churn([int(s) for s in args.churn_sizes.split(",")])
+
+
+def bench_churn(sizes: list[int]) -> None:
+    results = churn.run(sizes)
+    _write(
+        "churn",
+        f"Measured {date.today().isoformat()} on {machine()} by `make bench` "
+        "(bench/churn.py): `generate_bank(seed=7)`, loaded, segments and clusters computed, "
+        "then `compute_churn` timed (reading the graph, features as of two dates, the "
+        "own-signal and the graph model, drivers, write-back) and `churn_scores` against "
+        "truth/future_churn.csv (customers active at the cutoff; positives: churned in the "
+        "six months after).\n\n" + churn.markdown(results),
+    )
 
 
 def _write(name: str, body: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,3 +108,49 @@ def _mark_integration(items: list[pytest.Item]) -> None:
     for item in items:
         if "integration" in Path(str(item.fspath)).parts:
             item.add_marker(pytest.mark.integration)
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that points a ``crm-graph`` child process at the test server."""
+    return {
+        **os.environ,
+        "CRM_NEO4J_URI": settings.uri,
+        "CRM_NEO4J_USER": settings.neo4j_user,
+        "CRM_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+        "CRM_NEO4J_DATABASE": settings.neo4j_database,
+        **extra,
+    }
+
+
+def run_cli(settings: Settings, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """Run ``crm-graph ARGS`` in a child process against the test server."""
+    return subprocess.run(
+        [sys.executable, "-m", "crm_graph.cli", *args],
+        env=cli_env(settings, **extra),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def load_bank(db: Database, out: Path, customers: int, seed: int, analyze: bool = False) -> Path:
+    """Generate a bank into ``out``, load it into an emptied graph, optionally analyze it.
+
+    ``analyze`` runs segments, clusters (GDS) and churn, in the order ``analyze all`` uses.
+    """
+    from crm_graph.analytics.churn import compute_churn
+    from crm_graph.analytics.clusters import compute_clusters
+    from crm_graph.analytics.segments import compute_segments
+    from crm_graph.generate import generate_bank
+    from crm_graph.ingest.load import load_extract
+    from crm_graph.ingest.spec import default_loaders_dir, load_specs
+
+    generate_bank(out, customers=customers, seed=seed)
+    empty_graph(db)
+    load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"k")
+    if analyze:
+        compute_segments(db)
+        compute_clusters(db)
+        compute_churn(db)
+    return out

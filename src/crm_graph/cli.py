@@ -452,6 +452,86 @@ def clusters_cmd(
     console.print(table)
 
 
+def _param_pairs(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--param {pair!r}: write it as name=value")
+        out[key.strip()] = value
+    return out
+
+
+@app.command("query")
+def query_cmd(
+    name: Annotated[str | None, typer.Argument(help="Library query to run.")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A parameter as name=value.")
+    ] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the library's queries.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a query of the analysts' Cypher library (read-only), or list them."""
+    import csv
+
+    from crm_graph.queries import get_query, list_queries, run_query
+
+    if list_ or name is None:
+        specs = list_queries()
+        _emit([s.as_dict() for s in specs], as_json)
+        if not as_json:
+            table = Table(title=f"{len(specs)} library queries (cypher/queries/)")
+            table.add_column("name")
+            table.add_column("question")
+            table.add_column("parameters")
+            for s in specs:
+                params = ", ".join(
+                    f"{p.name}:{p.type}" + ("" if p.required else f"={p.default}")
+                    for p in s.params
+                )
+                table.add_row(s.name, s.question, params or "-")
+            console.print(table)
+        return
+    spec = get_query(name)
+    given = _param_pairs(param or [])
+    with open_database(get_settings()) as db:
+        rows = run_query(db, name, given)
+    if as_json:
+        _emit(rows, True)
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(spec.columns)
+        for row in rows:
+            writer.writerow([_csv_cell(row.get(c)) for c in spec.columns])
+        return
+    table = Table(title=f"{spec.title} ({len(rows)} rows)")
+    for column in spec.columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in spec.columns))
+    console.print(table)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
 @app.command("evaluate")
 def evaluate_cmd(
     truth: Annotated[Path, typer.Option(help="The generated truth/ folder.")],

@@ -9,6 +9,7 @@ Tree::
     CrmGraphError
     +-- ConfigError                 bad settings or arguments the library was given
     +-- CypherNotFound              a Cypher file name that is not in cypher/
+    +-- QueryParameterError         a library query was given a bad or unknown parameter
     +-- DatabaseError               talking to Neo4j failed
     |   +-- DatabaseUnavailable     no connection (down, wrong address, wrong password)
     |   +-- GdsUnavailable          the server has no Graph Data Science procedures
@@ -39,6 +40,7 @@ __all__ = [
     "MappingError",
     "PortInUse",
     "ProvisionError",
+    "QueryParameterError",
     "ServerStartError",
     "SourceFileError",
 ]
@@ -76,6 +78,19 @@ class CypherNotFound(CrmGraphError):
     """A Cypher statement was asked for by a name that has no file."""
 
     code = "cypher_not_found"
+
+
+class QueryParameterError(CrmGraphError):
+    """A library query was given an unknown parameter, lacks one, or got the wrong type.
+
+    ``parameter`` names the offending parameter (the API reports it as the field).
+    """
+
+    code = "query_parameter"
+
+    def __init__(self, message: str, parameter: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class DatabaseError(CrmGraphError):

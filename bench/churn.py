@@ -1,0 +1,82 @@
+"""Churn: quality against the generated future (with and without graph signals) and speed.
+
+One fresh process per size against the local default instance (or ``CRM_NEO4J_URI``),
+whose graph is emptied first: ``generate_bank(seed=7)``, load with the default
+loaders, segments and clusters, then ``compute_churn`` (read, features, two models,
+drivers, write-back) timed, then ``churn_scores`` against truth/future_churn.csv.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench import run_child
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from crm_graph.analytics.churn import compute_churn
+from crm_graph.analytics.clusters import compute_clusters
+from crm_graph.analytics.evaluate import churn_scores
+from crm_graph.analytics.segments import compute_segments
+from crm_graph.config import get_settings
+from crm_graph.db import Database, connect
+from crm_graph.generate import generate_bank
+from crm_graph.ingest.load import load_extract
+from crm_graph.ingest.spec import default_loaders_dir, load_specs
+from crm_graph.neo4j_local import LocalNeo4j
+n, out = int(sys.argv[1]), Path(sys.argv[2])
+generate_bank(out, customers=n, seed=7)
+s = get_settings()
+if not s.is_external:
+    LocalNeo4j(s).start()
+driver = connect(s.uri, s.neo4j_user, s.neo4j_password.get_secret_value())
+with Database(driver, s.neo4j_database, owns_driver=True) as db:
+    db.clear()
+    t = time.perf_counter()
+    load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench")
+    load_s = time.perf_counter() - t
+    compute_segments(db)
+    compute_clusters(db)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = compute_churn(db)
+    scores = churn_scores(db, out / "truth")
+print(json.dumps({"customers": n, "load_seconds": load_s, "churn_seconds": result.seconds,
+                  "scored": result.scored, "training_churners": result.training_churners,
+                  "scores": scores, "coefficients": result.coefficients,
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run(sizes: list[int]) -> list[dict[str, Any]]:
+    """Churn quality and speed per size."""
+    results = []
+    for n in sizes:
+        r = run_child(CHILD, n, "churn")
+        results.append(r)
+        auc = r["scores"]["roc_auc"]
+        print(
+            f"churn {n:>9,}: {r['churn_seconds']:.1f} s for {r['scored']:,} customers; "
+            f"ROC AUC {auc['with_graph']:.3f} with graph, {auc['without_graph']:.3f} without "
+            f"({r['scores']['churners']} future churners)",
+            flush=True,
+        )
+    return results
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    """Table of the churn runs."""
+    lines = [
+        "| customers | future churners | ROC AUC with graph | without | PR AUC with | without "
+        "| top-decile lift with | without | exposure + risk + write |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        s = r["scores"]
+        lines.append(
+            f"| {r['customers']:,} | {s['churners']:,} | {s['roc_auc']['with_graph']:.3f} "
+            f"| {s['roc_auc']['without_graph']:.3f} | {s['pr_auc']['with_graph']:.3f} "
+            f"| {s['pr_auc']['without_graph']:.3f} | {s['top_decile_lift']['with_graph']:.2f} "
+            f"| {s['top_decile_lift']['without_graph']:.2f} | {r['churn_seconds']:.1f} s |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,20 @@
+// title: High-value customers with no recent contact
+// question: Which wealth and private customers have had no contact with us (calls, visits,
+//   offers) in the last N days before a date, so their manager should reach out?
+// param: as_of date 2026-01-01 The reference date (the data's cutoff for generated banks).
+// param: days integer 90 Days without contact.
+// param: limit integer 50 Customers to list.
+// columns: customer_id, name, tier, aum, last_contact, relationship_manager
+// example: crm-graph query high_value_no_contact --param days=180
+MATCH (c:Customer)
+WHERE c.tier IN ['wealth', 'private'] AND coalesce(c.status, 'active') <> 'churned'
+OPTIONAL MATCH (c)-[:HAD_CONTACT]->(k:Contact)
+WHERE k.at < $as_of
+WITH c, max(k.at) AS last_contact
+WHERE last_contact IS NULL
+   OR last_contact < toString(date($as_of) - duration({days: $days}))
+OPTIONAL MATCH (c)-[:SERVED_BY]->(e:Employee)
+RETURN c.customer_id AS customer_id, c.name AS name, c.tier AS tier, c.aum AS aum,
+       last_contact, e.name AS relationship_manager
+ORDER BY aum DESC, customer_id
+LIMIT $limit
