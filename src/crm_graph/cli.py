@@ -151,6 +151,22 @@ def db_init(as_json: JsonOpt = False) -> None:
         console.print(f"Schema applied: {applied} constraints and indexes.")
 
 
+@db_app.command(
+    "shell", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def db_shell(ctx: typer.Context) -> None:
+    """Open cypher-shell on the configured server (extra arguments go to cypher-shell).
+
+    Example: ``echo 'MATCH (c:Customer) RETURN count(c);' | crm-graph db shell --format plain``
+    """
+    import subprocess
+
+    from crm_graph.neo4j_local import cypher_shell_command
+
+    command, env = cypher_shell_command(get_settings(), list(ctx.args))
+    raise typer.Exit(subprocess.run(command, env=env, check=False).returncode)
+
+
 @app.command("generate")
 def generate(
     customers: Annotated[
@@ -487,8 +503,7 @@ def query_cmd(
             table.add_column("parameters")
             for s in specs:
                 params = ", ".join(
-                    f"{p.name}:{p.type}" + ("" if p.required else f"={p.default}")
-                    for p in s.params
+                    f"{p.name}:{p.type}" + ("" if p.required else f"={p.default}") for p in s.params
                 )
                 table.add_row(s.name, s.question, params or "-")
             console.print(table)

@@ -50,6 +50,7 @@ __all__ = [
     "Distribution",
     "LocalNeo4j",
     "ServerStatus",
+    "cypher_shell_command",
     "ensure_distribution",
     "java_major_version",
     "parse_dependency_list",
@@ -635,6 +636,39 @@ dbms.usage_report.enabled=false
             instance_dir=str(self.home),
             log=str(self.log_file),
         )
+
+
+def cypher_shell_command(
+    settings: Settings, extra: list[str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """Return the command and environment that open cypher-shell on the configured server.
+
+    cypher-shell ships as a jar among the server's own (``lib/``); the password goes
+    through ``NEO4J_PASSWORD`` in the environment, not the command line.
+
+    Raises
+    ------
+    JavaNotFound
+        If no Java 17 or newer is available.
+    ProvisionError
+        If the distribution is not cached and Maven cannot fetch it.
+    """
+    dist = ensure_distribution(settings)
+    command = [
+        _java(),
+        "-cp",
+        f"{dist.lib}/*",
+        "org.neo4j.shell.Main",
+        "-a",
+        settings.uri,
+        "-u",
+        settings.neo4j_user,
+        "-d",
+        settings.neo4j_database,
+        *(extra or []),
+    ]
+    env = {**os.environ, "NEO4J_PASSWORD": settings.neo4j_password.get_secret_value()}
+    return command, env
 
 
 def server_versions(settings: Settings) -> tuple[str | None, str | None]:

@@ -175,3 +175,27 @@ def test_cascade_is_reproducible_with_a_seed() -> None:
     a = cascade(src, dst, p, 3, 0, runs=500, seed=9)
     b = cascade(src, dst, p, 3, 0, runs=500, seed=9)
     assert (a == b).all()
+
+
+def test_every_feature_has_a_direction_and_words() -> None:
+    from crm_graph.analytics.churn import (
+        _DRIVER_TEXT,
+        GRAPH_FEATURES,
+        OWN_FEATURES,
+        RISKY_WHEN,
+        describe_driver,
+    )
+
+    for feature in OWN_FEATURES + GRAPH_FEATURES:
+        assert RISKY_WHEN[feature] in (-1, 0, 1)
+        assert feature in _DRIVER_TEXT
+        assert feature not in describe_driver(feature, 0.5)
+
+
+def test_reasons_only_point_the_expected_way() -> None:
+    from crm_graph.analytics.churn import _drivers
+
+    raw = pd.DataFrame({"complaints_6m": [3.0, 0.0], "cluster_churn": [0.0, 0.0]})
+    z = np.array([[1.5, -1.0], [-0.5, -1.0]])
+    contrib = np.array([[0.9, 0.4], [0.0, 0.4]])  # a negative weight on cluster churn
+    assert _drivers(contrib, z, raw, 3) == [["3 complaint(s) in the last 6 months"], []]

@@ -56,6 +56,7 @@ Array = npt.NDArray[Any]
 __all__ = [
     "GRAPH_FEATURES",
     "OWN_FEATURES",
+    "RISKY_WHEN",
     "ChurnConfig",
     "ChurnData",
     "ChurnResult",
@@ -118,6 +119,36 @@ COUNT_FEATURES: frozenset[str] = frozenset(
         "churned_ties",
     }
 )
+
+#: Which way a feature makes churn likelier, for explanations: +1 when high values are
+#: risky, -1 when low ones are, 0 when it is never given as a reason. A model can weigh
+#: a feature against this intuition (collinear signals); such contributions still count
+#: in the score but are not offered as reasons, so that every reason reads true.
+RISKY_WHEN: dict[str, int] = {
+    "balance_trend": -1,
+    "balance_drain": -1,
+    "balance_level": 0,
+    "complaints_6m": 1,
+    "complaints_12m": 1,
+    "unresolved_6m": 1,
+    "negative_6m": 1,
+    "contacts_6m": 1,
+    "sentiment_12m": -1,
+    "categories": -1,
+    "closed_6m": 1,
+    "opened_6m": -1,
+    "tenure_years": -1,
+    "company": 0,
+    "exposure": 1,
+    "recent_exposure": 1,
+    "churned_ties": 1,
+    "cluster_churn": 1,
+    "neighbour_risk": 1,
+    "neighbour_drain": -1,
+    "neighbour_trend": -1,
+    "influence_pct": 0,
+    "degree": 0,
+}
 
 _DRIVER_TEXT: dict[str, str] = {
     "balance_trend": "balance {v:+.0%} over 6 months",
@@ -506,20 +537,20 @@ def fit_model(x: pd.DataFrame, y: Array) -> Any:
     return model
 
 
-def contributions(model: Any, x: pd.DataFrame) -> Array:
-    """Per customer and feature: coefficient x standardised value (log-odds contributions).
+def contributions(model: Any, x: pd.DataFrame) -> tuple[Array, Array]:
+    """Per customer and feature: coefficient x standardised value, and the standardised value.
 
     Examples
     --------
     >>> x = pd.DataFrame({"complaints_6m": [0.0, 0.0, 2.0, 3.0] * 10})
-    >>> c = contributions(fit_model(x, np.array([0, 0, 1, 1] * 10)), x)
-    >>> bool(c[3, 0] > 0 > c[0, 0])
-    True
+    >>> c, z = contributions(fit_model(x, np.array([0, 0, 1, 1] * 10)), x)
+    >>> bool(c[3, 0] > 0 > c[0, 0]), bool(z[3, 0] > 0)
+    (True, True)
     """
     imputer, scaler, lr = model.steps[0][1], model.steps[1][1], model.steps[2][1]
-    z = scaler.transform(imputer.transform(x))
+    z: Array = scaler.transform(imputer.transform(x))
     out: Array = z * lr.coef_[0][None, :]
-    return out
+    return out, z
 
 
 def describe_driver(feature: str, value: float) -> str:
@@ -537,16 +568,23 @@ def describe_driver(feature: str, value: float) -> str:
     return template.format(v=value, m=magnitude)
 
 
-def _drivers(contrib: Array, raw: pd.DataFrame, k: int) -> list[list[str]]:
-    """Put the ``k`` features that raise each customer's risk most into words."""
-    order = np.argsort(-contrib, axis=1)[:, :k]
-    values = raw.to_numpy(dtype=float)
+def _drivers(contrib: Array, z: Array, raw: pd.DataFrame, k: int) -> list[list[str]]:
+    """Put the ``k`` features that raise each customer's risk most into words.
+
+    A feature is a reason only when it raises the risk (contribution above 0.05
+    log-odds) in the direction :data:`RISKY_WHEN` expects.
+    """
     columns = list(raw.columns)
+    expected = np.array([RISKY_WHEN.get(c, 0) for c in columns])
+    usable = (contrib > 0.05) & (np.sign(z) == expected[None, :]) & (expected[None, :] != 0)
+    ranked = np.where(usable, contrib, -np.inf)
+    order = np.argsort(-ranked, axis=1)[:, :k]
+    values = raw.to_numpy(dtype=float)
     return [
         [
             describe_driver(columns[j], float(values[i, j]))
             for j in order[i]
-            if contrib[i, j] > 0.05 and not math.isnan(values[i, j])
+            if usable[i, j] and not math.isnan(values[i, j])
         ]
         for i in range(len(raw))
     ]
@@ -587,7 +625,7 @@ def score_customers(
     graph : bool, default True
         Use the graph signals (False: own signals only, for comparison).
     drivers : bool, default True
-        Compute the drivers of each score.
+        Compute the drivers of the scores in the upper half (the others get none).
 
     Returns
     -------
@@ -615,10 +653,15 @@ def score_customers(
     risk = model.predict_proba(x)[:, 1] if len(x) else np.zeros(0)
     now["churn_risk"] = risk
     now["churn_exposure"] = now["exposure"]
+    now["drivers"] = [[] for _ in range(len(now))]
     if drivers and len(x):
-        now["drivers"] = _drivers(contributions(model, x), now[columns], config.drivers)
-    else:
-        now["drivers"] = [[] for _ in range(len(now))]
+        # reasons are given where there is a risk to explain: the upper half of scores
+        upper = risk >= np.median(risk)
+        now.loc[upper, "drivers"] = pd.Series(
+            _drivers(*contributions(model, x[upper]), now.loc[upper, columns], config.drivers),
+            index=now.index[upper],
+            dtype=object,
+        )
     coef = model.steps[2][1].coef_[0]
     facts = {
         "trained_as_of": train_day.isoformat(),
