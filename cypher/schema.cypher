@@ -13,6 +13,7 @@ CREATE CONSTRAINT competitor_id IF NOT EXISTS FOR (n:Competitor) REQUIRE n.compe
 CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (n:Campaign) REQUIRE n.campaign_id IS UNIQUE;
 CREATE CONSTRAINT application_id IF NOT EXISTS FOR (n:Application) REQUIRE n.application_id IS UNIQUE;
 CREATE CONSTRAINT resolution_event_id IF NOT EXISTS FOR (n:ResolutionEvent) REQUIRE n.event_id IS UNIQUE;
+CREATE CONSTRAINT cluster_community IF NOT EXISTS FOR (n:Cluster) REQUIRE n.community IS UNIQUE;
 CREATE INDEX customer_status IF NOT EXISTS FOR (n:Customer) ON (n.status);
 CREATE INDEX customer_tier IF NOT EXISTS FOR (n:Customer) ON (n.tier);
 CREATE INDEX customer_community IF NOT EXISTS FOR (n:Customer) ON (n.community);
@@ -21,3 +22,4 @@ CREATE INDEX customer_retention IF NOT EXISTS FOR (n:Customer) ON (n.retention_p
 CREATE INDEX product_category IF NOT EXISTS FOR (n:Product) ON (n.category);
 CREATE INDEX contact_kind_at IF NOT EXISTS FOR (n:Contact) ON (n.kind, n.at);
 CREATE INDEX application_stage IF NOT EXISTS FOR (n:Application) ON (n.stage);
+CREATE INDEX cluster_size IF NOT EXISTS FOR (n:Cluster) ON (n.size);

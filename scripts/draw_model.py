@@ -65,7 +65,7 @@ def read_schema() -> tuple[dict[str, dict[str, list[str]]], list[tuple[str, str,
 
 
 def layout(labels: list[str]) -> dict[str, tuple[float, float]]:
-    """Customer in the middle; the others on a ring in :data:`RING` order."""
+    """Place Customer in the middle and the other labels on a ring in :data:`RING` order."""
     others = [x for x in RING if x in labels] + sorted(
         x for x in labels if x not in RING and x != "Customer"
     )
@@ -165,6 +165,7 @@ def svg(labels: dict[str, dict[str, list[str]]], edges: list[tuple[str, str, str
 
 
 def main() -> None:
+    """Read the schema of the configured server and write the SVG."""
     parser = argparse.ArgumentParser(prog="python scripts/draw_model.py")
     parser.add_argument("--out", type=Path, default=Path("docs/graph-model.svg"))
     args = parser.parse_args()

@@ -284,7 +284,12 @@ def analyze(
 ) -> None:
     """Run graph algorithms and write their results back onto customers."""
     from crm_graph.analytics.churn import compute_churn
-    from crm_graph.analytics.clusters import ClusterConfig, compute_clusters
+    from crm_graph.analytics.clusters import (
+        ClusterConfig,
+        cluster_profiles,
+        compute_clusters,
+        store_cluster_profiles,
+    )
     from crm_graph.analytics.segments import compute_segments
 
     if what not in ANALYSES:
@@ -304,6 +309,10 @@ def analyze(
             say("influence clusters")
             config = ClusterConfig(algorithm=algorithm)  # type: ignore[arg-type]
             payload["clusters"] = asdict(compute_clusters(db, config, backend))
+            say("cluster profiles")
+            payload["clusters"]["profiles_stored"] = store_cluster_profiles(
+                db, cluster_profiles(db)
+            )
         if what in ("all", "churn"):
             say("churn exposure, risk and retention priority")
             payload["churn"] = asdict(compute_churn(db, as_of=day))
@@ -584,7 +593,11 @@ def demo(
     The API and web page join the demo when they exist (see the issues).
     """
     from crm_graph.analytics.churn import compute_churn, retention_list
-    from crm_graph.analytics.clusters import compute_clusters
+    from crm_graph.analytics.clusters import (
+        cluster_profiles,
+        compute_clusters,
+        store_cluster_profiles,
+    )
     from crm_graph.analytics.evaluate import evaluate
     from crm_graph.analytics.segments import compute_segments
     from crm_graph.generate import generate_bank
@@ -625,6 +638,7 @@ def demo(
         tiers = compute_segments(db)
         say("Computing influence clusters")
         clusters = compute_clusters(db)
+        store_cluster_profiles(db, cluster_profiles(db))
         say("Scoring churn exposure and risk")
         churn = compute_churn(db)
         at_risk = retention_list(db, limit=5)

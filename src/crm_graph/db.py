@@ -136,7 +136,9 @@ def schema_statements() -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
-def connect(uri: str, user: str, password: str, *, verify: bool = True) -> Driver:
+def connect(
+    uri: str, user: str, password: str, *, verify: bool = True, retry_s: float = 30.0
+) -> Driver:
     """Open a driver and, by default, check that the server answers.
 
     Parameters
@@ -147,6 +149,9 @@ def connect(uri: str, user: str, password: str, *, verify: bool = True) -> Drive
         Credentials.
     verify : bool, default True
         Check connectivity and credentials now rather than at the first query.
+    retry_s : float, default 30
+        How long a query retries transient failures (a restarting server) before
+        :class:`DatabaseUnavailable`; the API uses a few seconds to answer 503 fast.
 
     Returns
     -------
@@ -162,7 +167,9 @@ def connect(uri: str, user: str, password: str, *, verify: bool = True) -> Drive
         driver = GraphDatabase.driver(
             uri,
             auth=(user, password),
-            connection_acquisition_timeout=30.0,
+            connection_acquisition_timeout=min(30.0, max(retry_s, 1.0)),
+            connection_timeout=min(30.0, max(retry_s, 1.0)),
+            max_transaction_retry_time=retry_s,
             # "property key not in the database" is expected on a fresh graph, not news
             notifications_disabled_categories=["UNRECOGNIZED"],
         )

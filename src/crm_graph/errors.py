@@ -10,6 +10,7 @@ Tree::
     +-- ConfigError                 bad settings or arguments the library was given
     +-- CypherNotFound              a Cypher file name that is not in cypher/
     +-- QueryParameterError         a library query was given a bad or unknown parameter
+    +-- NotFoundError               a customer, cluster or other entity that is not in the graph
     +-- DatabaseError               talking to Neo4j failed
     |   +-- DatabaseUnavailable     no connection (down, wrong address, wrong password)
     |   +-- GdsUnavailable          the server has no Graph Data Science procedures
@@ -39,6 +40,7 @@ __all__ = [
     "LocalServerError",
     "MappingError",
     "PortInUse",
+    "NotFoundError",
     "ProvisionError",
     "QueryParameterError",
     "ServerStartError",
@@ -91,6 +93,12 @@ class QueryParameterError(CrmGraphError):
     def __init__(self, message: str, parameter: str) -> None:
         super().__init__(message)
         self.parameter = parameter
+
+
+class NotFoundError(CrmGraphError):
+    """A customer, cluster or other entity asked for by id is not in the graph."""
+
+    code = "not_found"
 
 
 class DatabaseError(CrmGraphError):

@@ -8,7 +8,7 @@ Each file starts with a header of ``//`` comment lines::
     // param: min_members integer 2 Smallest household to list.
     // param: customer_id string - The customer (a dash: required, no default).
     // columns: household, members, names, combined_aum
-    // example: crm-graph query households --param min_members=3
+    // example: crm-graph query list_households --param min_members=3
 
 Parameter types are ``string``, ``integer``, ``float``, ``boolean`` and ``date``
 (``YYYY-MM-DD``, passed to Cypher as a string). :func:`bind` checks given values

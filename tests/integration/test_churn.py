@@ -153,7 +153,7 @@ def test_what_if_is_reproducible_and_reaches_only_active_ties(
         "UNWIND $ids AS id MATCH (c:Customer {customer_id: id}) RETURN c.status AS s", {"ids": ids}
     )
     assert all(r["s"] != "churned" for r in status)
-    with pytest.raises(churn.ConfigError, match="unknown customer"):
+    with pytest.raises(churn.NotFoundError, match="unknown customer"):
         churn.what_if(session_db, "nobody", probabilities=probs)
 
 

@@ -64,25 +64,25 @@ def test_the_library_covers_the_banks_questions() -> None:
     names = {s.name for s in list_queries()}
     assert len(names) >= 15
     assert {
-        "customer_360",
-        "households",
-        "payroll_companies",
-        "crosssell_paths",
-        "cluster_influencers",
-        "churned_neighbours_active",
-        "churn_flows_by_month",
-        "complaint_topics_before_churn",
-        "conflicting_records",
-        "products_adopted_together",
-        "rm_portfolios",
-        "channel_usage_by_tier",
-        "guarantee_chains",
-        "high_value_no_contact",
-        "application_cycle_time",
+        "show_customer_360",
+        "list_households",
+        "list_payroll_companies",
+        "find_crosssell_paths",
+        "list_cluster_influencers",
+        "find_churned_neighbours",
+        "count_churn_flows",
+        "count_complaint_topics",
+        "find_conflicting_records",
+        "find_product_pairs",
+        "summarize_rm_portfolios",
+        "count_channel_usage",
+        "find_guarantee_chains",
+        "find_uncontacted_high_value",
+        "measure_application_cycle_time",
     } <= names
 
 
-KEYED = ["customer_360", "crosssell_paths", "cluster_influencers"]
+KEYED = ["show_customer_360", "find_crosssell_paths", "list_cluster_influencers"]
 
 
 @pytest.mark.parametrize("name", KEYED)
@@ -111,7 +111,7 @@ def test_keyed_queries_start_from_an_index(
 def test_customer_360_shows_the_systems_behind_the_customer(
     keys: dict[str, Any], session_db: Database
 ) -> None:
-    row = _run(session_db, "customer_360", keys, contacts=3)[0]
+    row = _run(session_db, "show_customer_360", keys, contacts=3)[0]
     systems = _frame(
         session_db,
         "MATCH (s:SourceRecord)-[:RESOLVES_TO]->(:Customer {customer_id: $id}) "
@@ -136,14 +136,14 @@ def test_households_match_family_components(keys: dict[str, Any], session_db: Da
     g = nx.from_pandas_edgelist(ties, "a", "b")
     # components within three family steps: households here are small, so the same
     biggest = max(nx.connected_components(g), key=lambda c: (sum(aum[x] for x in c), min(c)))
-    top = _run(session_db, "households", keys, limit=1)[0]
+    top = _run(session_db, "list_households", keys, limit=1)[0]
     assert top["household"] == min(biggest)
     assert top["members"] == len(biggest)
     assert top["combined_aum"] == pytest.approx(sum(aum[x] for x in biggest))
 
 
 def test_payroll_penetration_matches_a_count(keys: dict[str, Any], session_db: Database) -> None:
-    top = _run(session_db, "payroll_companies", keys, limit=1)[0]
+    top = _run(session_db, "list_payroll_companies", keys, limit=1)[0]
     staff = _frame(
         session_db,
         "MATCH (:Customer {customer_id: $id})-[:EMPLOYS]->(p:Customer) "
@@ -160,7 +160,7 @@ def test_payroll_penetration_matches_a_count(keys: dict[str, Any], session_db: D
 def test_crosssell_paths_list_non_holders_tied_to_holders(
     keys: dict[str, Any], session_db: Database
 ) -> None:
-    rows = _run(session_db, "crosssell_paths", keys, limit=10)
+    rows = _run(session_db, "find_crosssell_paths", keys, limit=10)
     first = rows[0]
     held = _frame(
         session_db,
@@ -182,9 +182,9 @@ def test_cluster_queries_agree_with_the_python_profiles(
     keys: dict[str, Any], session_db: Database
 ) -> None:
     profile = cluster_profiles(session_db, community=keys["community"])[0]
-    leaders = _run(session_db, "cluster_influencers", keys, limit=3)
+    leaders = _run(session_db, "list_cluster_influencers", keys, limit=3)
     assert [r["customer_id"] for r in leaders] == [i[0] for i in profile.influencers]
-    summary = {r["community"]: r for r in _run(session_db, "cluster_summary", keys, limit=500)}
+    summary = {r["community"]: r for r in _run(session_db, "summarize_clusters", keys, limit=500)}
     assert summary[profile.community]["size"] == profile.size
     assert summary[profile.community]["churn_rate"] == pytest.approx(profile.churn_rate, abs=1e-4)
 
@@ -193,10 +193,12 @@ def test_churn_queries_match_the_source_closures(
     bank: Path, keys: dict[str, Any], session_db: Database
 ) -> None:
     closures = pd.read_csv(bank / "core_banking" / "closures.csv", dtype=str)
-    destinations = {r["competitor_id"]: r for r in _run(session_db, "churn_destinations", keys)}
+    destinations = {
+        r["competitor_id"]: r for r in _run(session_db, "count_churn_destinations", keys)
+    }
     for competitor, n in closures["destination_bank"].value_counts().items():
         assert destinations[competitor]["customers"] == pytest.approx(n, rel=0.05, abs=3)
-    flows = pd.DataFrame(_run(session_db, "churn_flows_by_month", keys, months=6))
+    flows = pd.DataFrame(_run(session_db, "count_churn_flows", keys, months=6))
     churned = _frame(
         session_db,
         "MATCH (c:Customer)-[t:CHURNED_TO]->() RETURN t.on AS on, c.customer_id AS id",
@@ -204,12 +206,12 @@ def test_churn_queries_match_the_source_closures(
     last = pd.Timestamp(churned.on.max())
     window = churned[pd.to_datetime(churned.on) > last - pd.DateOffset(months=6)]
     assert flows.customers.sum() == window.id.nunique()
-    topics = _run(session_db, "complaint_topics_before_churn", keys)
+    topics = _run(session_db, "count_complaint_topics", keys)
     assert sum(t["share"] for t in topics) == pytest.approx(1.0, abs=0.01)
 
 
 def test_churned_neighbours_counts_who_left(keys: dict[str, Any], session_db: Database) -> None:
-    first = _run(session_db, "churned_neighbours_active", keys, since="2025-07-01")[0]
+    first = _run(session_db, "find_churned_neighbours", keys, since="2025-07-01")[0]
     n = _frame(
         session_db,
         "MATCH (c:Customer {customer_id: $id})-[:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]-"
@@ -221,7 +223,7 @@ def test_churned_neighbours_counts_who_left(keys: dict[str, Any], session_db: Da
 
 
 def test_conflicting_records_really_disagree(keys: dict[str, Any], session_db: Database) -> None:
-    for row in _run(session_db, "conflicting_records", keys, limit=5):
+    for row in _run(session_db, "find_conflicting_records", keys, limit=5):
         hashes = _frame(
             session_db,
             "MATCH (s:SourceRecord)-[:RESOLVES_TO]->(:Customer {customer_id: $id}) "
@@ -238,7 +240,7 @@ def test_product_lift_matches_pandas(keys: dict[str, Any], session_db: Database)
         "RETURN DISTINCT c.customer_id AS id, p.product_id AS product",
     )
     total = held.id.nunique()
-    top = _run(session_db, "products_adopted_together", keys, limit=1)[0]
+    top = _run(session_db, "find_product_pairs", keys, limit=1)[0]
     a = set(held[held["product"] == top["product_a"]].id)
     b = set(held[held["product"] == top["product_b"]].id)
     assert top["customers"] == len(a & b)
@@ -248,7 +250,7 @@ def test_product_lift_matches_pandas(keys: dict[str, Any], session_db: Database)
 def test_rm_portfolios_cover_every_served_active_customer(
     keys: dict[str, Any], session_db: Database
 ) -> None:
-    rows = _run(session_db, "rm_portfolios", keys, limit=1000)
+    rows = _run(session_db, "summarize_rm_portfolios", keys, limit=1000)
     served = _frame(
         session_db,
         "MATCH (c:Customer)-[:SERVED_BY]->(:Employee) "
@@ -265,7 +267,7 @@ def test_rm_portfolios_cover_every_served_active_customer(
 
 
 def test_channel_usage_shares(keys: dict[str, Any], session_db: Database) -> None:
-    rows = pd.DataFrame(_run(session_db, "channel_usage_by_tier", keys))
+    rows = pd.DataFrame(_run(session_db, "count_channel_usage", keys))
     mass = _frame(
         session_db,
         "MATCH (c:Customer {tier: 'mass'}) WHERE coalesce(c.status, 'active') <> 'churned' "
@@ -278,7 +280,7 @@ def test_channel_usage_shares(keys: dict[str, Any], session_db: Database) -> Non
 
 
 def test_guarantee_chains_add_up(keys: dict[str, Any], session_db: Database) -> None:
-    for row in _run(session_db, "guarantee_chains", keys, limit=5):
+    for row in _run(session_db, "find_guarantee_chains", keys, limit=5):
         assert len(row["chain"]) == row["links"] + 1
         total = 0.0
         for a, b in zip(row["chain"], row["chain"][1:], strict=False):
@@ -293,7 +295,7 @@ def test_guarantee_chains_add_up(keys: dict[str, Any], session_db: Database) -> 
 
 
 def test_high_value_without_contact(keys: dict[str, Any], session_db: Database) -> None:
-    rows = _run(session_db, "high_value_no_contact", keys, days=90)
+    rows = _run(session_db, "find_uncontacted_high_value", keys, days=90)
     limit = (pd.Timestamp(CUTOFF) - pd.Timedelta(days=90)).date().isoformat()
     for row in rows:
         assert row["tier"] in ("wealth", "private")
@@ -301,7 +303,7 @@ def test_high_value_without_contact(keys: dict[str, Any], session_db: Database) 
 
 
 def test_application_cycle_time_matches_pandas(keys: dict[str, Any], session_db: Database) -> None:
-    rows = pd.DataFrame(_run(session_db, "application_cycle_time", keys))
+    rows = pd.DataFrame(_run(session_db, "measure_application_cycle_time", keys))
     apps = _frame(
         session_db,
         "MATCH (c:Customer)-[:APPLIED]->(a:Application) WHERE c.tier = 'mass' "
@@ -322,18 +324,18 @@ def test_library_queries_are_read_only(session_db: Database) -> None:
 
 def test_parameters_are_checked_and_named(keys: dict[str, Any], session_db: Database) -> None:
     with pytest.raises(QueryParameterError, match="'community'") as err:
-        run_query(session_db, "cluster_influencers", {"community": "ten"})
+        run_query(session_db, "list_cluster_influencers", {"community": "ten"})
     assert err.value.parameter == "community"
     with pytest.raises(QueryParameterError, match="required"):
-        run_query(session_db, "cluster_influencers", {})
+        run_query(session_db, "list_cluster_influencers", {})
     with pytest.raises(QueryParameterError, match="unknown parameter 'tier'"):
-        run_query(session_db, "households", {"tier": "mass"})
+        run_query(session_db, "list_households", {"tier": "mass"})
     with pytest.raises(QueryParameterError, match="not a date"):
-        run_query(session_db, "high_value_no_contact", {"as_of": "2025-02-30"})
+        run_query(session_db, "find_uncontacted_high_value", {"as_of": "2025-02-30"})
     with pytest.raises(CypherNotFound):
         run_query(session_db, "../admin/delete_nodes_batch", {})
     # an injection attempt is just a value: it matches no customer
-    assert not run_query(session_db, "customer_360", {"customer_id": "x' OR 1=1 //"})
+    assert not run_query(session_db, "show_customer_360", {"customer_id": "x' OR 1=1 //"})
 
 
 def test_cli_query_table_json_csv_and_errors(
@@ -345,21 +347,21 @@ def test_cli_query_table_json_csv_and_errors(
     as_json = run_cli(
         neo4j_settings,
         "query",
-        "cluster_influencers",
+        "list_cluster_influencers",
         "--param",
         f"community={keys['community']}",
         "--json",
     )
     assert as_json.returncode == 0, as_json.stderr
     assert len(json.loads(as_json.stdout)) == 10
-    as_csv = run_cli(neo4j_settings, "query", "households", "-p", "limit=3", "--csv")
+    as_csv = run_cli(neo4j_settings, "query", "list_households", "-p", "limit=3", "--csv")
     assert as_csv.returncode == 0, as_csv.stderr
     lines = as_csv.stdout.strip().splitlines()
-    assert lines[0] == ",".join(get_query("households").columns)
+    assert lines[0] == ",".join(get_query("list_households").columns)
     assert len(lines) == 4
-    table = run_cli(neo4j_settings, "query", "rm_portfolios")
+    table = run_cli(neo4j_settings, "query", "summarize_rm_portfolios")
     assert table.returncode == 0, table.stderr
     assert "Relationship managers" in table.stderr
-    bad = run_cli(neo4j_settings, "query", "households", "-p", "limit=many")
+    bad = run_cli(neo4j_settings, "query", "list_households", "-p", "limit=many")
     assert bad.returncode == 1
     assert bad.stderr.strip() == "error: parameter 'limit': 'many' is not an integer"

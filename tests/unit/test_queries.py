@@ -46,13 +46,13 @@ def test_a_header_without_a_question_is_refused() -> None:
 
 
 def test_unknown_query_names_never_reach_the_file_system() -> None:
-    for name in ("../schema", "queries/households", "households.cypher", ""):
+    for name in ("../schema", "queries/households", "list_households.cypher", ""):
         with pytest.raises(CypherNotFound):
             get_query(name)
 
 
 def test_values_are_converted_or_refused() -> None:
-    spec = get_query("high_value_no_contact")
+    spec = get_query("find_uncontacted_high_value")
     assert bind(spec, {"days": "30", "as_of": "2025-12-31"})["days"] == 30
     with pytest.raises(QueryParameterError, match="'days'"):
         bind(spec, {"days": 3.5})

@@ -49,7 +49,7 @@ import scipy.sparse as sp
 
 from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, tie_weight
 from crm_graph.db import Database
-from crm_graph.errors import ConfigError
+from crm_graph.errors import ConfigError, NotFoundError
 
 Array = npt.NDArray[Any]
 
@@ -881,12 +881,12 @@ def what_if(
 
     Raises
     ------
-    ConfigError
+    NotFoundError
         If the customer is unknown.
     """
     found = db.read("analytics/read_customer_brief", ids=[customer_id])
     if not found:
-        raise ConfigError(f"unknown customer {customer_id!r}")
+        raise NotFoundError(f"unknown customer {customer_id!r}")
     probabilities = probabilities or follow_probabilities(db)
     frontier, seen = [customer_id], {customer_id}
     ties: list[dict[str, Any]] = []
@@ -957,7 +957,7 @@ def churn_analysis(db: Database) -> dict[str, Any]:
     """
     reasons = db.read("analytics/read_churn_reasons")
     total = sum(int(r["customers"]) for r in reasons) or 1
-    destinations = db.read("queries/churn_destinations")
+    destinations = db.read("queries/count_churn_destinations")
     outflow = sum(float(d["amount_moved"] or 0.0) for d in destinations) or 1.0
     return {
         "reasons": [{**r, "share": round(int(r["customers"]) / total, 4)} for r in reasons],
@@ -965,8 +965,8 @@ def churn_analysis(db: Database) -> dict[str, Any]:
             {**d, "share_of_outflow": round(float(d["amount_moved"] or 0.0) / outflow, 4)}
             for d in destinations
         ],
-        "monthly": db.read("queries/churn_flows_by_month", months=120),
-        "topics": db.read("queries/complaint_topics_before_churn", months=6),
+        "monthly": db.read("queries/count_churn_flows", months=120),
+        "topics": db.read("queries/count_complaint_topics", months=6),
         "lost": db.read("analytics/read_churn_value_lost")[0],
         "segments": db.read("analytics/read_churn_segments"),
     }

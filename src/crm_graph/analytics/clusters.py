@@ -45,6 +45,7 @@ __all__ = [
     "communities_and_influence",
     "compute_clusters",
     "profile_clusters",
+    "store_cluster_profiles",
     "tie_graph",
 ]
 
@@ -593,3 +594,47 @@ def cluster_profiles(
     )
     overall = db.read("analytics/read_churn_rate")[0]["churn_rate"]
     return profile_clusters(members, ties, top=top, overall_churn_rate=float(overall or 0.0))
+
+
+def store_cluster_profiles(db: Database, profiles: list[ClusterProfile], min_size: int = 2) -> int:
+    """Write profiles as ``Cluster`` nodes (key ``community``) and drop stale ones.
+
+    The API and reports read these instead of recomputing profiles per request.
+    Single customers without ties are not stored as clusters.
+
+    Parameters
+    ----------
+    db : Database
+        The graph.
+    profiles : list of ClusterProfile
+        From :func:`cluster_profiles`.
+    min_size : int, default 2
+        Smallest cluster stored.
+
+    Returns
+    -------
+    int
+        Clusters stored.
+    """
+    import json
+
+    computed_at = datetime.now(UTC).isoformat(timespec="seconds")
+    rows = [
+        {
+            "community": p.community,
+            "size": p.size,
+            "label": p.label,
+            "aum": p.aum,
+            "fee_income": p.fee_income,
+            "churn_rate": p.churn_rate,
+            "profile": json.dumps(p.as_dict(), ensure_ascii=False),
+        }
+        for p in profiles
+        if p.size >= min_size
+    ]
+    for _ in db.write_batches(
+        "analytics/upsert_clusters", rows, batch_size=5_000, computed_at=computed_at
+    ):
+        pass
+    db.write("analytics/delete_stale_clusters", computed_at=computed_at)
+    return len(rows)

@@ -3,7 +3,7 @@
 //   birth date (hashed), so that a data steward should check the merge?
 // param: limit integer 25 Customers to list.
 // columns: customer_id, name, records, systems, names, birth_dates
-// example: crm-graph query conflicting_records --param limit=50
+// example: crm-graph query find_conflicting_records --param limit=50
 MATCH (s:SourceRecord)-[:RESOLVES_TO]->(c:Customer)
 WITH c, count(s) AS records, collect(DISTINCT s.system) AS systems,
      collect(DISTINCT s.name_hash) AS names, collect(DISTINCT s.birth_hash) AS births

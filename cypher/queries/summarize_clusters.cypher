@@ -4,7 +4,7 @@
 // param: min_size integer 2 Smallest cluster to list.
 // param: limit integer 20 Clusters to list.
 // columns: community, size, aum, churned, churn_rate, wealth_members
-// example: crm-graph query cluster_summary --param min_size=50
+// example: crm-graph query summarize_clusters --param min_size=50
 MATCH (c:Customer)
 WHERE c.community IS NOT NULL
 WITH c.community AS community, count(c) AS size, sum(coalesce(c.aum, 0.0)) AS aum,

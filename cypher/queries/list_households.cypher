@@ -4,7 +4,7 @@
 // param: min_members integer 2 Smallest household to list.
 // param: limit integer 20 Households to list.
 // columns: household, members, names, combined_aum
-// example: crm-graph query households --param min_members=3 --param limit=10
+// example: crm-graph query list_households --param min_members=3 --param limit=10
 MATCH (c:Customer)-[:FAMILY]-(:Customer)
 WITH DISTINCT c
 MATCH (c)-[:FAMILY*1..3]-(m:Customer)

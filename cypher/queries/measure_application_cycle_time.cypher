@@ -2,7 +2,7 @@
 // question: How many days do credit applications wait at each stage (received -> assessed ->
 //   approved -> disbursed), by the applicant's tier, and where do they wait longest?
 // columns: tier, stage, applications, mean_days, p90_days
-// example: crm-graph query application_cycle_time
+// example: crm-graph query measure_application_cycle_time
 MATCH (c:Customer)-[:APPLIED]->(a:Application)
 WITH coalesce(c.tier, 'unscored') AS tier, a,
      [['received->assessed', a.received_on, a.assessed_on],

@@ -2,7 +2,7 @@
 // question: Month by month, how many customers left for each competitor and how much money moved?
 // param: months integer 12 Months to show, counting back from the latest churn.
 // columns: month, competitor_id, competitor, customers, amount_moved
-// example: crm-graph query churn_flows_by_month --param months=6
+// example: crm-graph query count_churn_flows --param months=6
 MATCH (:Customer)-[t:CHURNED_TO]->(:Competitor)
 WITH max(t.on) AS last
 MATCH (c:Customer)-[t:CHURNED_TO]->(k:Competitor)

@@ -5,7 +5,7 @@
 // param: days integer 90 Days without contact.
 // param: limit integer 50 Customers to list.
 // columns: customer_id, name, tier, aum, last_contact, relationship_manager
-// example: crm-graph query high_value_no_contact --param days=180
+// example: crm-graph query find_uncontacted_high_value --param days=180
 MATCH (c:Customer)
 WHERE c.tier IN ['wealth', 'private'] AND coalesce(c.status, 'active') <> 'churned'
 OPTIONAL MATCH (c)-[:HAD_CONTACT]->(k:Contact)

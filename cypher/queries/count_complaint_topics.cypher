@@ -3,7 +3,7 @@
 //   are over-represented compared with all complaints (lift > 1)?
 // param: months integer 6 Months before the churn date that count.
 // columns: topic, customers, complaints, share, lift
-// example: crm-graph query complaint_topics_before_churn --param months=3
+// example: crm-graph query count_complaint_topics --param months=3
 MATCH (all:Contact {kind: 'complaint'})
 WITH all.topic AS topic, count(*) AS n
 WITH collect([topic, n]) AS base, sum(n) AS base_total

@@ -4,7 +4,7 @@
 // param: min_customers integer 20 Smallest number of joint holders to list.
 // param: limit integer 20 Pairs to list.
 // columns: product_a, product_b, customers, support, lift
-// example: crm-graph query products_adopted_together --param min_customers=50
+// example: crm-graph query find_product_pairs --param min_customers=50
 MATCH (c:Customer)
 WITH count(c) AS total
 MATCH (p:Product)<-[:OF_PRODUCT]-(:Account)<-[:OWNS]-(c:Customer)

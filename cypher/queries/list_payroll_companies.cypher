@@ -4,7 +4,7 @@
 // param: min_employees integer 5 Smallest workforce (with us) to list.
 // param: limit integer 20 Companies to list.
 // columns: company_id, company, employees, aum, penetration
-// example: crm-graph query payroll_companies --param min_employees=10
+// example: crm-graph query list_payroll_companies --param min_employees=10
 MATCH (co:Customer {kind: 'company'})-[:EMPLOYS]->(p:Customer)
 WHERE EXISTS { (co)-[:OWNS]->(:Account)-[:OF_PRODUCT]->(:Product {category: 'payroll'}) }
 WITH co, collect(DISTINCT p) AS staff

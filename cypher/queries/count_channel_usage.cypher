@@ -1,7 +1,7 @@
 // title: Channel usage by tier
 // question: Which share of each service tier is enrolled in each channel?
 // columns: tier, channel, customers, share
-// example: crm-graph query channel_usage_by_tier
+// example: crm-graph query count_channel_usage
 MATCH (c:Customer)
 WHERE coalesce(c.status, 'active') <> 'churned'
 WITH coalesce(c.tier, 'unscored') AS tier, count(c) AS size

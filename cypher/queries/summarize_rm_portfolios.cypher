@@ -3,7 +3,7 @@
 //   how many are high-value, and how many of them are at high risk of leaving?
 // param: limit integer 50 Managers to list.
 // columns: employee_id, name, branch, customers, aum, high_value, at_risk
-// example: crm-graph query rm_portfolios
+// example: crm-graph query summarize_rm_portfolios
 MATCH (e:Employee)<-[:SERVED_BY]-(c:Customer)
 WHERE coalesce(c.status, 'active') <> 'churned'
 OPTIONAL MATCH (e)-[:WORKS_AT]->(b:Branch)
