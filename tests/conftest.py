@@ -137,10 +137,15 @@ def run_cli(settings: Settings, *args: str, **extra: str) -> subprocess.Complete
 def load_bank(db: Database, out: Path, customers: int, seed: int, analyze: bool = False) -> Path:
     """Generate a bank into ``out``, load it into an emptied graph, optionally analyze it.
 
-    ``analyze`` runs segments, clusters (GDS) and churn, in the order ``analyze all`` uses.
+    ``analyze`` runs segments, clusters (GDS, profiles stored) and churn, in the order
+    ``analyze all`` uses.
     """
     from crm_graph.analytics.churn import compute_churn
-    from crm_graph.analytics.clusters import compute_clusters
+    from crm_graph.analytics.clusters import (
+        cluster_profiles,
+        compute_clusters,
+        store_cluster_profiles,
+    )
     from crm_graph.analytics.segments import compute_segments
     from crm_graph.generate import generate_bank
     from crm_graph.ingest.load import load_extract
@@ -152,5 +157,6 @@ def load_bank(db: Database, out: Path, customers: int, seed: int, analyze: bool 
     if analyze:
         compute_segments(db)
         compute_clusters(db)
+        store_cluster_profiles(db, cluster_profiles(db))
         compute_churn(db)
     return out

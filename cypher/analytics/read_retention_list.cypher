@@ -2,7 +2,7 @@
 // relationship manager to act. Keyset pagination: pass the last row's priority and id.
 // Parameters: tier (string or null: all tiers), min_value (float: minimum value_score),
 // after_priority (float or null), after_id (string or null), limit (integer).
-// Columns: customer_id, name, tier, value_score, aum, churn_risk, churn_exposure, influence,
+// Columns: customer_id, name, kind, tier, value_score, aum, churn_risk, churn_exposure, influence,
 // retention_priority, high_value_at_risk, drivers, rm_id, rm_name.
 MATCH (c:Customer)
 WHERE c.retention_priority IS NOT NULL
@@ -12,7 +12,7 @@ WHERE c.retention_priority IS NOT NULL
        OR (c.retention_priority = $after_priority AND c.customer_id > $after_id))
 WITH c ORDER BY c.retention_priority DESC, c.customer_id LIMIT $limit
 OPTIONAL MATCH (c)-[:SERVED_BY]->(e:Employee)
-RETURN c.customer_id AS customer_id, c.name AS name, c.tier AS tier,
+RETURN c.customer_id AS customer_id, c.name AS name, c.kind AS kind, c.tier AS tier,
        c.value_score AS value_score, c.aum AS aum, c.churn_risk AS churn_risk,
        c.churn_exposure AS churn_exposure, c.influence AS influence,
        c.retention_priority AS retention_priority, c.high_value_at_risk AS high_value_at_risk,

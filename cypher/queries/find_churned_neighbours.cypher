@@ -4,6 +4,7 @@
 // param: since date 2025-07-01 Count churns on or after this date.
 // param: limit integer 25 Customers to list.
 // columns: customer_id, name, tier, churned_ties, who_left, churn_risk
+// pii: name, who_left
 // example: crm-graph query find_churned_neighbours --param since=2025-10-01
 MATCH (x:Customer {status: 'churned'})
 WHERE x.churned_on >= $since

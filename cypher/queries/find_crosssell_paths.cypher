@@ -5,6 +5,7 @@
 // param: product_id string - The product to sell (see Product.product_id).
 // param: limit integer 25 Customers to list.
 // columns: customer_id, name, tier, holders, paths
+// pii: name, paths
 // example: crm-graph query find_crosssell_paths --param product_id=WEALTH_MGMT
 MATCH (p:Product {product_id: $product_id})<-[:OF_PRODUCT]-(:Account)<-[:OWNS]-(h:Customer)
 WHERE coalesce(h.status, 'active') <> 'churned'

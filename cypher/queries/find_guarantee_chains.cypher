@@ -4,6 +4,7 @@
 // param: min_links integer 2 Shortest chain to list.
 // param: limit integer 20 Chains to list.
 // columns: start_id, start, chain, links, total_guaranteed
+// pii: start
 // example: crm-graph query find_guarantee_chains --param min_links=3
 MATCH path = (a:Customer)-[:GUARANTEES*1..4]->(z:Customer)
 WHERE NOT EXISTS { (:Customer)-[:GUARANTEES]->(a) }

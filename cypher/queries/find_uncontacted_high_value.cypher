@@ -5,6 +5,7 @@
 // param: days integer 90 Days without contact.
 // param: limit integer 50 Customers to list.
 // columns: customer_id, name, tier, aum, last_contact, relationship_manager
+// pii: name
 // example: crm-graph query find_uncontacted_high_value --param days=180
 MATCH (c:Customer)
 WHERE c.tier IN ['wealth', 'private'] AND coalesce(c.status, 'active') <> 'churned'

@@ -4,6 +4,7 @@
 // param: community integer - The cluster (Customer.community, see `crm-graph clusters`).
 // param: limit integer 10 Customers to list.
 // columns: customer_id, name, kind, tier, influence, ties_inside, aum
+// pii: name
 // example: crm-graph query list_cluster_influencers --param community=3
 MATCH (c:Customer {community: $community})
 WITH c ORDER BY c.influence DESC, c.customer_id LIMIT $limit

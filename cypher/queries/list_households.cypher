@@ -4,6 +4,7 @@
 // param: min_members integer 2 Smallest household to list.
 // param: limit integer 20 Households to list.
 // columns: household, members, names, combined_aum
+// pii: names
 // example: crm-graph query list_households --param min_members=3 --param limit=10
 MATCH (c:Customer)-[:FAMILY]-(:Customer)
 WITH DISTINCT c

@@ -4,6 +4,7 @@
 // param: customer_id string - The golden customer id.
 // param: contacts integer 5 How many of the latest contacts to list.
 // columns: customer_id, name, kind, status, tier, value_score, aum, community, influence, churn_risk, churn_drivers, relationship_manager, branch, products, accounts, channels, recent_contacts, systems
+// pii: name
 // example: crm-graph query show_customer_360 --param customer_id=C0123456789AB
 MATCH (c:Customer {customer_id: $customer_id})
 CALL (c) {

@@ -575,6 +575,69 @@ def evaluate_cmd(
             console.print(f"{section}: {shown}")
 
 
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API (uvicorn). Keys: CRM_API_KEYS or CRM_API_KEYS_FILE."""
+    import uvicorn
+
+    from crm_graph.api.security import parse_keys
+
+    settings = get_settings()
+    keys = parse_keys(settings.api_keys.get_secret_value(), settings.api_keys_file)
+    if not keys.roles_by_digest:
+        console.print(
+            "[yellow]warning:[/yellow] no API keys configured (CRM_API_KEYS or "
+            "CRM_API_KEYS_FILE); only /health and /ready will answer"
+        )
+    console.print(f"API on http://{host}:{port} (OpenAPI docs at /docs), Neo4j {settings.uri}")
+    uvicorn.run(
+        "crm_graph.api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+
+
+api_key_app = typer.Typer(help="API keys: create keys for the keys file.", no_args_is_help=True)
+app.add_typer(api_key_app, name="api-key")
+
+
+@api_key_app.command("new")
+def api_key_new(
+    role: Annotated[str, typer.Option(help="analyst, marketing, service or admin.")],
+    file: Annotated[
+        Path | None,
+        typer.Option(help="Append the key's digest to this keys file (created 0600)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an API key: prints it once; only its SHA-256 digest is stored."""
+    import os
+
+    from crm_graph.api.security import ROLES, digest, new_key
+
+    if role not in ROLES:
+        raise ConfigError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
+    key = new_key()
+    line = f"{role}:sha256:{digest(key)}"
+    if file is not None:
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as out:
+            out.write(line + "\n")
+    _emit({"role": role, "key": key, "stored": line, "file": str(file) if file else None}, as_json)
+    if not as_json:
+        sys.stdout.write(key + "\n")
+        where = f"appended to {file}" if file else "add this line to your keys file"
+        console.print(f"{role} key created (shown once). Digest line ({where}):\n{line}")
+
+
 @app.command("demo")
 def demo(
     customers: Annotated[int, typer.Option(help="Size of the synthetic bank.")] = 20_000,

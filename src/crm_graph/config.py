@@ -70,8 +70,16 @@ class Settings(BaseSettings):
     )
     load_batch_size: int = Field(default=5000, ge=1, le=100_000)
 
-    api_keys: SecretStr = SecretStr("")
-    api_keys_file: Path | None = None
+    api_keys: SecretStr = Field(
+        default=SecretStr(""), description="role:key pairs, comma-separated (hashed when read)."
+    )
+    api_keys_file: Path | None = Field(
+        default=None, description="File of role:sha256:<hex> lines (crm-graph api-key new)."
+    )
+    api_max_body_bytes: int = Field(default=65_536, ge=1024, le=10_485_760)
+    api_db_retry_s: float = Field(
+        default=2.0, gt=0, le=60, description="How long the API retries Neo4j before a 503."
+    )
 
     @field_validator("neo4j_uri")
     @classmethod

@@ -10,6 +10,9 @@ Each file starts with a header of ``//`` comment lines::
     // columns: household, members, names, combined_aum
     // example: crm-graph query list_households --param min_members=3
 
+``pii`` (optional) names the columns that carry personal data (customers' names);
+the API returns them as null to roles that may not see personal data.
+
 Parameter types are ``string``, ``integer``, ``float``, ``boolean`` and ``date``
 (``YYYY-MM-DD``, passed to Cypher as a string). :func:`bind` checks given values
 against the declared parameters (unknown names and wrong types fail with the
@@ -40,7 +43,7 @@ __all__ = [
 
 PARAM_TYPES = ("string", "integer", "float", "boolean", "date")
 _AREA = "queries"
-_KEY = re.compile(r"^//\s*(title|question|param|columns|example):\s*(.*)$")
+_KEY = re.compile(r"^//\s*(title|question|param|columns|pii|example):\s*(.*)$")
 _CONTINUED = re.compile(r"^//\s{2,}(\S.*)$")
 
 
@@ -76,6 +79,7 @@ class QuerySpec:
     columns: tuple[str, ...]
     example: str
     statement: str = field(repr=False)
+    pii: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Return the documentation as JSON-ready data (without the statement)."""
@@ -85,6 +89,7 @@ class QuerySpec:
             "question": self.question,
             "params": [p.as_dict() for p in self.params],
             "columns": list(self.columns),
+            "pii": list(self.pii),
             "example": self.example,
         }
 
@@ -197,6 +202,7 @@ def parse_header(name: str, text: str) -> QuerySpec:
         columns=tuple(c.strip() for c in fields["columns"].split(",") if c.strip()),
         example=fields["example"],
         statement=text,
+        pii=tuple(c.strip() for c in fields.get("pii", "").split(",") if c.strip()),
     )
 
 

@@ -27,6 +27,11 @@ def test_declared_parameters_are_exactly_the_ones_used(spec: object) -> None:
     # every declared column is returned by name
     for column in spec.columns:
         assert re.search(rf"\b(AS {column}|RETURN {column}|, {column})\b", body), column
+    # columns holding customers' names are declared personal data
+    for column in spec.columns:
+        if column in ("name", "names", "paths", "who_left", "start"):
+            assert column in spec.pii, (spec.name, column)
+    assert set(spec.pii) <= set(spec.columns)
     # defaults bind to their own declared type
     bound = bind(spec, {p.name: "1" for p in spec.params if p.required and p.type != "date"})
     assert set(bound) == {p.name for p in spec.params}

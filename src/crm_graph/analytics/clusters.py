@@ -342,7 +342,7 @@ class ClusterProfile:
 
     ``penetration`` is the share of members holding at least one open product of a
     category; ``influencers`` are the members with the highest influence, as
-    ``(customer_id, name, influence)``; ``ties`` counts the ties inside the cluster by
+    ``(customer_id, name, influence, kind)``; ``ties`` counts the ties inside the cluster by
     type; ``churn_rate`` is the share of members whose status is ``churned``.
     """
 
@@ -354,7 +354,7 @@ class ClusterProfile:
     fee_income: float
     churn_rate: float
     penetration: dict[str, float]
-    influencers: list[tuple[str, str, float]]
+    influencers: list[tuple[str, str, float, str]]
     ties: dict[str, int]
 
     def as_dict(self) -> dict[str, object]:
@@ -369,7 +369,8 @@ class ClusterProfile:
             "churn_rate": self.churn_rate,
             "penetration": self.penetration,
             "influencers": [
-                {"customer_id": c, "name": n, "influence": i} for c, n, i in self.influencers
+                {"customer_id": c, "name": n, "influence": i, "kind": k}
+                for c, n, i, k in self.influencers
             ],
             "ties": self.ties,
         }
@@ -484,6 +485,8 @@ def profile_clusters(
     if members.empty:
         return []
     m = members.copy()
+    if "kind" not in m:
+        m["kind"] = None
     m["churned"] = m["status"].eq("churned")
     overall = float(m["churned"].mean()) if overall_churn_rate is None else overall_churn_rate
     m["tier"] = m["tier"].fillna("unscored")
@@ -515,11 +518,11 @@ def profile_clusters(
     tier_of = _nested(tiers)
     tie_of = _nested(tie_counts)
     pen_of = _nested(penetration)
-    lead_of: dict[int, list[tuple[str, str, float]]] = {}
-    for c, cid, name, infl in leaders[["community", "customer_id", "name", "influence"]].itertuples(
-        index=False
-    ):
-        lead_of.setdefault(int(c), []).append((str(cid), str(name), float(infl)))
+    lead_of: dict[int, list[tuple[str, str, float, str]]] = {}
+    for c, cid, name, infl, kind in leaders[
+        ["community", "customer_id", "name", "influence", "kind"]
+    ].itertuples(index=False):
+        lead_of.setdefault(int(c), []).append((str(cid), str(name), float(infl), str(kind)))
     top_of: dict[int, dict[str, tuple[str, int]]] = {}
     for (c, t), v in top_sources.items():
         top_of.setdefault(c, {})[t] = v

@@ -1,1 +1,1 @@
-"""crm_graph.api.routes."""
+"""The API's routers, one module per resource."""

@@ -1,0 +1,285 @@
+"""Request and response models of the API (pydantic v2), with OpenAPI examples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Account",
+    "AtRiskItem",
+    "AtRiskPage",
+    "ClusterDetail",
+    "ClusterPage",
+    "ClusterSummary",
+    "Customer360",
+    "ErrorBody",
+    "ErrorResponse",
+    "Health",
+    "NetworkEdge",
+    "NetworkNode",
+    "NetworkResponse",
+    "QueryInfo",
+    "QueryRequest",
+    "QueryResult",
+    "Ready",
+    "Recommendation",
+    "RecommendationPage",
+    "WhatIfFollower",
+    "WhatIfRequest",
+    "WhatIfResult",
+]
+
+
+class ErrorBody(BaseModel):
+    """What went wrong."""
+
+    code: str = Field(examples=["not_found"])
+    message: str = Field(examples=["no customer 'C000000000000'"])
+    field: str | None = Field(default=None, examples=["limit"])
+
+
+class ErrorResponse(BaseModel):
+    """Every error answer: ``{"error": {...}}``."""
+
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    """The process is up."""
+
+    status: str = Field(examples=["ok"])
+
+
+class Ready(BaseModel):
+    """Whether the API can serve: Neo4j reachable, schema present, analytics run."""
+
+    status: str = Field(examples=["ready"])
+    neo4j: bool
+    schema_ok: bool = Field(alias="schema", serialization_alias="schema")
+    customers: int
+    analytics: dict[str, str | None] = Field(
+        examples=[{"segments_at": "2026-11-28T12:00:00+00:00", "clusters_at": None}]
+    )
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Account(BaseModel):
+    """An account, card or agency position the customer holds."""
+
+    account_id: str
+    product_id: str | None = None
+    product: str | None = None
+    category: str | None = None
+    role: str | None = None
+    status: str | None = None
+    balance: float | None = None
+    currency: str | None = None
+    opened_on: str | None = None
+    closed_on: str | None = None
+    credit_limit: float | None = None
+    fee_income: float | None = None
+
+
+class Customer360(BaseModel):
+    """One customer: what they have, can do and did, and how the analytics see them."""
+
+    customer_id: str = Field(examples=["C55092116652E"])
+    name: str | None = Field(default=None, examples=["胡**"])
+    kind: str | None = Field(default=None, examples=["person"])
+    status: str | None = Field(default=None, examples=["active"])
+    since: str | None = None
+    branch: dict[str, Any] | None = None
+    relationship_manager: dict[str, Any] | None = None
+    has: dict[str, Any] = Field(
+        examples=[{"aum": 1250000.0, "products": ["DEP_CURRENT", "WEALTH_MGMT"], "accounts": []}]
+    )
+    can_do: dict[str, Any] = Field(examples=[{"channels": [{"channel_id": "mobile_banking"}]}])
+    did: dict[str, Any] = Field(examples=[{"contacts": [], "transfers": {"partners_out": 2}}])
+    scores: dict[str, Any] = Field(
+        examples=[{"tier": "wealth", "community": 12, "churn_risk": 0.82, "churn_drivers": []}]
+    )
+    sources: list[dict[str, Any]] = Field(
+        examples=[[{"system": "core_banking", "record_id": "CB203263240", "rule": "id_number"}]]
+    )
+
+
+class Recommendation(BaseModel):
+    """A product the customer does not hold, with why."""
+
+    product_id: str
+    product: str | None = None
+    category: str | None = None
+    score: float | None = None
+    rank: int | None = None
+    reasons: list[str] = Field(default_factory=list)
+
+
+class RecommendationPage(BaseModel):
+    """A customer's recommendations (from the last cross-sell run)."""
+
+    customer_id: str
+    items: list[Recommendation]
+    next_cursor: str | None = None
+    computed_at: str | None = None
+
+
+class NetworkNode(BaseModel):
+    """A customer in an ego network."""
+
+    customer_id: str
+    name: str | None = None
+    kind: str | None = None
+    tier: str | None = None
+    status: str | None = None
+    community: int | None = None
+    influence: float | None = None
+    churn_risk: float | None = None
+    depth: int = Field(description="Steps from the centre (0 for the customer asked for).")
+
+
+class NetworkEdge(BaseModel):
+    """A tie between two customers."""
+
+    source: str
+    target: str
+    type: str = Field(examples=["FAMILY"])
+    amount: float | None = None
+
+
+class NetworkResponse(BaseModel):
+    """A customer's ego network, ready for a graph view."""
+
+    customer_id: str
+    depth: int
+    nodes: list[NetworkNode]
+    edges: list[NetworkEdge]
+    truncated: bool = Field(description="True when the node limit cut the network.")
+
+
+class ClusterSummary(BaseModel):
+    """An influence cluster in a list."""
+
+    community: int
+    size: int
+    label: str | None = None
+    aum: float | None = None
+    fee_income: float | None = None
+    churn_rate: float | None = None
+    computed_at: str | None = None
+
+
+class ClusterPage(BaseModel):
+    """A page of clusters, largest first."""
+
+    items: list[ClusterSummary]
+    next_cursor: str | None = None
+
+
+class ClusterDetail(BaseModel):
+    """One cluster's profile."""
+
+    community: int
+    size: int
+    label: str
+    tiers: dict[str, int]
+    aum: float
+    fee_income: float
+    churn_rate: float
+    penetration: dict[str, float]
+    influencers: list[dict[str, Any]]
+    ties: dict[str, int]
+    computed_at: str | None = None
+
+
+class AtRiskItem(BaseModel):
+    """An active customer to retain, with why and who acts."""
+
+    customer_id: str
+    name: str | None = None
+    tier: str | None = None
+    value_score: float | None = None
+    aum: float | None = None
+    churn_risk: float | None = None
+    churn_exposure: float | None = None
+    influence: float | None = None
+    retention_priority: float | None = None
+    high_value_at_risk: bool | None = None
+    drivers: list[str] = Field(default_factory=list)
+    rm_id: str | None = None
+    rm_name: str | None = None
+
+
+class AtRiskPage(BaseModel):
+    """A page of the retention list (highest priority first)."""
+
+    items: list[AtRiskItem]
+    next_cursor: str | None = None
+
+
+class WhatIfRequest(BaseModel):
+    """Ask who follows if this customer leaves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_id: str = Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_:\-]+$", examples=["C55092116652E"]
+    )
+    runs: int = Field(default=1000, ge=10, le=5000)
+    seed: int = Field(default=42, ge=0, le=2**31 - 1)
+
+
+class WhatIfFollower(BaseModel):
+    """A customer who may follow."""
+
+    customer_id: str
+    name: str | None = None
+    probability: float
+    aum: float
+
+
+class WhatIfResult(BaseModel):
+    """The cascade estimate."""
+
+    customer_id: str
+    expected_followers: float
+    interval_90: list[float]
+    aum_at_risk: float
+    followers: list[WhatIfFollower]
+    neighbourhood: int
+    probabilities: dict[str, float]
+    runs: int
+    seed: int
+
+
+class QueryInfo(BaseModel):
+    """A library query's documentation."""
+
+    name: str
+    title: str
+    question: str
+    params: list[dict[str, Any]]
+    columns: list[str]
+    pii: list[str] = Field(description="Columns null for roles without personal-data access.")
+    example: str
+
+
+class QueryRequest(BaseModel):
+    """Parameter values for a library query (checked against its declaration)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    params: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, max_length=20, examples=[{"min_members": 3, "limit": 10}]
+    )
+
+
+class QueryResult(BaseModel):
+    """The rows of a library query."""
+
+    name: str
+    columns: list[str]
+    items: list[dict[str, Any]]
+    truncated: bool = Field(description="True when more rows existed than the API returns.")

@@ -1,0 +1,424 @@
+"""The API on a real Neo4j with a generated, analyzed bank (TestClient, schemathesis)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from pydantic import SecretStr
+from tests.conftest import cli_env, load_bank
+
+from crm_graph.analytics.churn import follow_probabilities, what_if
+from crm_graph.api import create_app
+from crm_graph.api.security import digest
+from crm_graph.config import Settings
+from crm_graph.db import Database
+from crm_graph.neo4j_local import LocalNeo4j
+
+KEYS = {
+    "analyst": "analyst-key-0001",
+    "marketing": "marketing-key-0001",
+    "service": "service-key-0001",
+    "admin": "admin-key-0001",
+}
+
+
+def _headers(role: str) -> dict[str, str]:
+    return {"X-API-Key": KEYS[role]}
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory: pytest.TempPathFactory, session_db: Database) -> Path:
+    return load_bank(
+        session_db, tmp_path_factory.mktemp("api") / "bank", 4000, seed=31, analyze=True
+    )
+
+
+def _settings(base: Settings, tmp: Path | None = None) -> Settings:
+    keys_file = None
+    if tmp is not None:
+        keys_file = tmp / "keys.txt"
+        keys_file.write_text(f"# admin\nadmin:sha256:{digest(KEYS['admin'])}\n", encoding="utf-8")
+    inline = ",".join(f"{r}:{k}" for r, k in KEYS.items() if r != "admin" or tmp is None)
+    return base.model_copy(update={"api_keys": SecretStr(inline), "api_keys_file": keys_file})
+
+
+@pytest.fixture(scope="module")
+def client(
+    bank: Path,
+    session_db: Database,
+    neo4j_settings: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[TestClient]:
+    app = create_app(_settings(neo4j_settings, tmp_path_factory.mktemp("keys")), db=session_db)
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def person(bank: Path, session_db: Database) -> dict[str, Any]:
+    """An active person with ties, accounts and contacts."""
+    return session_db.run_statement(
+        "MATCH (c:Customer {kind: 'person'})-[:HAD_CONTACT]->() "
+        "WHERE c.status = 'active' AND c.churn_risk IS NOT NULL "
+        "AND COUNT { (c)-[:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]-() } >= 3 "
+        "WITH c, count(*) AS k RETURN c.customer_id AS id, c.name AS name ORDER BY k DESC, id "
+        "LIMIT 1"
+    )[0]
+
+
+def test_health_and_ready_need_no_key(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/ready")
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["status"] == "ready"
+    assert body["schema"] is True
+    assert body["customers"] > 3000
+    assert body["analytics"]["clusters_at"]
+    assert body["analytics"]["churn_at"]
+
+
+def test_customer_360(client: TestClient, person: dict[str, Any], session_db: Database) -> None:
+    r = client.get(f"/v1/customers/{person['id']}", headers=_headers("service"))
+    assert r.status_code == 200
+    body = r.json()
+    accounts = session_db.run_statement(
+        "MATCH (:Customer {customer_id: $id})-[:OWNS]->(a:Account) RETURN count(a) AS n",
+        {"id": person["id"]},
+    )[0]["n"]
+    assert len(body["has"]["accounts"]) == accounts
+    assert body["name"] == person["name"]
+    assert body["relationship_manager"]["employee_id"]
+    dates = [c["at"] for c in body["did"]["contacts"]]
+    assert dates
+    assert dates == sorted(dates, reverse=True)
+    assert body["scores"]["tier"]
+    assert body["scores"]["community"] is not None
+    assert 0 <= body["scores"]["churn_risk"] <= 1
+    assert {s["system"] for s in body["sources"]}
+    assert len(body["has"]["balances"]) == 12
+
+
+def test_pii_is_masked_for_roles_without_access(client: TestClient, person: dict[str, Any]) -> None:
+    masked = client.get(f"/v1/customers/{person['id']}", headers=_headers("analyst")).json()
+    clear = client.get(f"/v1/customers/{person['id']}", headers=_headers("admin")).json()
+    assert clear["name"] == person["name"]
+    assert masked["name"] != person["name"]
+    assert masked["name"].startswith(person["name"][0])
+    assert set(masked["name"][1:]) == {"*"}
+    assert all("name_masked" not in s for s in masked["sources"])
+    # and in a library query's declared personal columns
+    rows = client.post(
+        "/v1/queries/list_households", json={"params": {"limit": 3}}, headers=_headers("analyst")
+    ).json()["items"]
+    assert rows
+    assert all(r["names"] is None for r in rows)
+    rows = client.post(
+        "/v1/queries/list_households", json={"params": {"limit": 3}}, headers=_headers("admin")
+    ).json()["items"]
+    assert all(r["names"] for r in rows)
+
+
+def test_keys_and_roles(client: TestClient, person: dict[str, Any]) -> None:
+    url = f"/v1/customers/{person['id']}"
+    assert client.get(url).status_code == 401
+    wrong = client.get(url, headers={"X-API-Key": "not-a-key"})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "unauthorized"
+    assert client.get(url, headers=_headers("service")).status_code == 200
+    # the service role serves one customer at a time: no bulk lists
+    for path in ("/v1/clusters", "/v1/churn/at-risk", "/v1/queries"):
+        denied = client.get(path, headers=_headers("service"))
+        assert denied.status_code == 403, path
+        assert denied.json()["error"]["code"] == "forbidden"
+    assert client.get("/v1/queries", headers=_headers("marketing")).status_code == 403
+    assert client.get("/v1/queries", headers=_headers("analyst")).status_code == 200
+    # the admin key comes from the hashed keys file
+    assert client.get("/v1/queries", headers=_headers("admin")).status_code == 200
+
+
+def test_errors_name_the_problem(client: TestClient) -> None:
+    missing = client.get("/v1/customers/C000000000000", headers=_headers("analyst"))
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+    bad = client.get("/v1/customers/a%20b", headers=_headers("analyst"))
+    assert bad.status_code == 422
+    assert bad.json()["error"]["field"] == "customer_id"
+    limit = client.get("/v1/clusters?limit=0", headers=_headers("analyst"))
+    assert limit.status_code == 422
+    assert limit.json()["error"]["field"] == "limit"
+    cursor = client.get("/v1/churn/at-risk?cursor=garbage", headers=_headers("analyst"))
+    assert cursor.status_code == 422
+    assert cursor.json()["error"]["field"] == "cursor"
+    param = client.post(
+        "/v1/queries/list_households", json={"params": {"limit": "x"}}, headers=_headers("analyst")
+    )
+    assert param.status_code == 422
+    assert param.json()["error"]["field"] == "params.limit"
+    assert client.post("/v1/queries/nope", json={}, headers=_headers("analyst")).status_code == 404
+    big = client.post(
+        "/v1/churn/what-if",
+        content=b'{"customer_id": "' + b"x" * 100_000 + b'"}',
+        headers={**_headers("analyst"), "content-type": "application/json"},
+    )
+    assert big.status_code == 413
+
+
+def test_no_stack_traces_in_responses(
+    bank: Path, session_db: Database, neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(_settings(neo4j_settings), db=session_db)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(session_db, "read", broken)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/v1/clusters", headers=_headers("analyst"))
+    assert r.status_code == 500
+    assert r.json() == {"error": {"code": "internal", "message": "internal error"}}
+    assert "secret" not in r.text
+    assert "Traceback" not in r.text
+
+
+def test_network(client: TestClient, person: dict[str, Any], session_db: Database) -> None:
+    one = client.get(
+        f"/v1/customers/{person['id']}/network?depth=1", headers=_headers("analyst")
+    ).json()
+    neighbours = session_db.run_statement(
+        "MATCH (:Customer {customer_id: $id})-[:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]-"
+        "(n:Customer) RETURN count(DISTINCT n) AS n",
+        {"id": person["id"]},
+    )[0]["n"]
+    assert len(one["nodes"]) == neighbours + 1
+    assert {n["depth"] for n in one["nodes"]} == {0, 1}
+    ids = {n["customer_id"] for n in one["nodes"]}
+    assert all(e["source"] in ids and e["target"] in ids for e in one["edges"])
+    two = client.get(
+        f"/v1/customers/{person['id']}/network?depth=2&limit=15", headers=_headers("analyst")
+    ).json()
+    assert len(two["nodes"]) <= 15
+    assert two["truncated"] == (len(two["nodes"]) == 15)
+
+
+def test_clusters_pages_cover_every_cluster(client: TestClient, session_db: Database) -> None:
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        url = "/v1/clusters?limit=7" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url, headers=_headers("marketing")).json()
+        seen.extend(page["items"])
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    stored = session_db.run_statement("MATCH (k:Cluster) RETURN count(k) AS n")[0]["n"]
+    assert len(seen) == stored
+    assert len({c["community"] for c in seen}) == stored
+    assert [c["size"] for c in seen] == sorted((c["size"] for c in seen), reverse=True)
+    detail = client.get(f"/v1/clusters/{seen[0]['community']}", headers=_headers("analyst"))
+    assert detail.status_code == 200
+    assert detail.json()["size"] == seen[0]["size"]
+    assert detail.json()["influencers"]
+    assert client.get("/v1/clusters/999999", headers=_headers("analyst")).status_code == 404
+
+
+def test_at_risk_pages_and_filters(client: TestClient) -> None:
+    first = client.get("/v1/churn/at-risk?limit=10", headers=_headers("marketing")).json()
+    second = client.get(
+        f"/v1/churn/at-risk?limit=10&cursor={first['next_cursor']}", headers=_headers("marketing")
+    ).json()
+    both = client.get("/v1/churn/at-risk?limit=20", headers=_headers("marketing")).json()
+    ids = [i["customer_id"] for i in first["items"] + second["items"]]
+    assert ids == [i["customer_id"] for i in both["items"]]
+    wealth = client.get(
+        "/v1/churn/at-risk?tier=wealth&min_value=0.5", headers=_headers("marketing")
+    ).json()
+    assert all(i["tier"] == "wealth" and i["value_score"] >= 0.5 for i in wealth["items"])
+    assert (
+        client.get("/v1/churn/at-risk?tier=gold", headers=_headers("marketing")).status_code == 422
+    )
+
+
+def test_what_if_matches_the_library(
+    client: TestClient, person: dict[str, Any], session_db: Database
+) -> None:
+    r = client.post(
+        "/v1/churn/what-if",
+        json={"customer_id": person["id"], "runs": 300, "seed": 4},
+        headers=_headers("analyst"),
+    )
+    assert r.status_code == 200
+    expected = what_if(
+        session_db,
+        person["id"],
+        probabilities=follow_probabilities(session_db),
+        runs=300,
+        seed=4,
+    )
+    assert r.json()["expected_followers"] == expected["expected_followers"]
+    assert r.json()["aum_at_risk"] == expected["aum_at_risk"]
+    unknown = client.post(
+        "/v1/churn/what-if", json={"customer_id": "C000000000000"}, headers=_headers("analyst")
+    )
+    assert unknown.status_code == 404
+    extra = client.post(
+        "/v1/churn/what-if",
+        json={"customer_id": person["id"], "drop": "table"},
+        headers=_headers("analyst"),
+    )
+    assert extra.status_code == 422
+
+
+def test_queries_are_listed_and_run_read_only(client: TestClient) -> None:
+    listed = client.get("/v1/queries", headers=_headers("analyst")).json()
+    assert {"list_households", "show_customer_360"} <= {q["name"] for q in listed}
+    r = client.post(
+        "/v1/queries/count_channel_usage", json={"params": {}}, headers=_headers("analyst")
+    )
+    assert r.status_code == 200
+    assert r.json()["columns"] == ["tier", "channel", "customers", "share"]
+    injected = client.post(
+        "/v1/queries/show_customer_360",
+        json={"params": {"customer_id": "x'}) DETACH DELETE c //"}},
+        headers=_headers("analyst"),
+    )
+    assert injected.status_code == 200
+    assert injected.json()["items"] == []
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    paths = set(spec["paths"])
+    assert {
+        "/health",
+        "/ready",
+        "/v1/customers/{customer_id}",
+        "/v1/customers/{customer_id}/recommendations",
+        "/v1/customers/{customer_id}/network",
+        "/v1/clusters",
+        "/v1/clusters/{community}",
+        "/v1/churn/at-risk",
+        "/v1/churn/what-if",
+        "/v1/queries",
+        "/v1/queries/{name}",
+    } <= paths
+    assert "APIKeyHeader" in spec["components"]["securitySchemes"]
+    customer = spec["components"]["schemas"]["Customer360"]
+    assert customer["properties"]["customer_id"]["examples"]
+
+
+@pytest.mark.parametrize("role", [None, "analyst", "marketing", "service", "admin"])
+def test_fuzzed_requests_never_get_a_5xx(
+    role: str | None, bank: Path, session_db: Database, neo4j_settings: Settings
+) -> None:
+    app = create_app(_settings(neo4j_settings), db=session_db)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    headers = _headers(role) if role else {}
+    calls = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=25,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def call(case: Any) -> None:
+            nonlocal calls
+            response = case.call(headers=headers)
+            calls += 1
+            assert response.status_code < 500, (case.path, response.text)
+
+        call()
+    assert calls > 100
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_neo4j_down_gives_503_and_the_api_recovers(tmp_path: Path) -> None:
+    settings = Settings(
+        neo4j_uri=None,
+        instance="apitest",
+        data_dir=tmp_path / "data",
+        bolt_port=_free_port(),
+        http_port=_free_port(),
+        neo4j_heap="512m",
+        neo4j_pagecache="128m",
+        neo4j_password="crm-graph-apitest",  # type: ignore[arg-type]
+        api_keys=f"analyst:{KEYS['analyst']}",  # type: ignore[arg-type]
+        api_db_retry_s=1.0,
+    )
+    server = LocalNeo4j(settings)
+    try:
+        with TestClient(create_app(settings)) as c:
+            down = c.get("/v1/clusters", headers=_headers("analyst"))
+            assert down.status_code == 503
+            assert down.headers["Retry-After"] == "5"
+            assert down.json()["error"]["code"] == "unavailable"
+            assert c.get("/ready").status_code == 503
+            server.start()
+            from crm_graph.db import Database as Db
+            from crm_graph.db import connect
+
+            with Db(
+                connect(settings.uri, "neo4j", "crm-graph-apitest"), owns_driver=True
+            ) as direct:
+                direct.init_schema()
+            assert c.get("/ready").status_code == 200
+            assert c.get("/v1/clusters", headers=_headers("analyst")).json()["items"] == []
+            server.stop()
+            assert c.get("/v1/clusters", headers=_headers("analyst")).status_code == 503
+            server.start()
+            assert c.get("/v1/clusters", headers=_headers("analyst")).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_crm_graph_serve_answers_on_a_port(neo4j_settings: Settings) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crm_graph.cli", "serve", "--port", str(port)],
+        env=cli_env(neo4j_settings, CRM_API_KEYS=f"analyst:{KEYS['analyst']}"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                    health = json.loads(r.read())
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "the API did not come up in 60 s"
+                time.sleep(0.5)
+        assert health == {"status": "ok"}
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=10) as r:
+            assert r.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if proc.stderr:
+            proc.stderr.close()
