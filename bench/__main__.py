@@ -11,7 +11,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from bench import churn, clusters, generate, load
+from bench import api, churn, clusters, generate, load
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--cluster-sizes", default="100000,1000000")
     parser.add_argument("--churn-sizes", default="20000,100000")
     parser.add_argument(
-        "--only", choices=["generate", "load", "sweep", "clusters", "churn"], default=None
+        "--only", choices=["generate", "load", "sweep", "clusters", "churn", "api"], default=None
     )
     args = parser.parse_args()
     if args.only in (None, "generate"):
@@ -62,6 +62,21 @@ def main() -> None:
         bench_clusters([int(s) for s in args.cluster_sizes.split(",")])
     if args.only in (None, "churn"):
         bench_churn([int(s) for s in args.churn_sizes.split(",")])
+    if args.only == "api":
+        bench_api()
+
+
+def bench_api() -> None:
+    results = api.run()
+    _write(
+        "api",
+        f"Measured {date.today().isoformat()} on {machine()} by `python -m bench --only api` "
+        "(bench/api.py) after `crm-graph demo` (20,000 customers): `crm-graph serve` (one "
+        "uvicorn worker) and a load generator in a second process on loopback, "
+        f"{api.CONCURRENCY} keep-alive connections, 3 s warm-up, then 20 s per endpoint over "
+        "200 customers from the retention list. Server, generator and Neo4j share the two "
+        "cores.\n\n" + api.markdown(results),
+    )
 
 
 def bench_churn(sizes: list[int]) -> None:

@@ -296,6 +296,21 @@ class Database:
         routing = RoutingControl.WRITE if write else RoutingControl.READ
         return self._run(statement, params or {}, routing)
 
+    def write_in_batches(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run a ``CALL { ... } IN TRANSACTIONS`` statement in an implicit transaction.
+
+        Whole-graph updates (a property on every customer) commit in batches this way;
+        the managed transactions of :meth:`write` cannot contain ``IN TRANSACTIONS``.
+        """
+        text = cypher(name)
+        try:
+            with self.driver.session(database=self.database) as session:
+                return session.run(neo4j.Query(text), dict(params)).data()
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+            raise DatabaseUnavailable(f"Neo4j is not reachable: {exc}") from exc
+        except neo4j_errors.Neo4jError as exc:
+            raise DatabaseError(f"{exc.code}: {exc.message}") from exc
+
     @contextmanager
     def read_session(self) -> Iterator[neo4j.Session]:
         """Yield a session in READ access mode (writes are refused by the server)."""

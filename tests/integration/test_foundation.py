@@ -47,7 +47,11 @@ def test_every_cypher_file_passes_explain(db: Database) -> None:
         text = cypher(name)
         if text.lstrip("/ \n").upper().startswith("SHOW"):
             continue  # SHOW commands cannot be EXPLAINed
-        db.run_statement("EXPLAIN " + text)
+        if "IN TRANSACTIONS" in text:
+            with db.driver.session(database=db.database) as session:
+                session.run("EXPLAIN " + text).consume()  # implicit transactions only
+        else:
+            db.run_statement("EXPLAIN " + text)
 
 
 KNOWN_EDGES = [

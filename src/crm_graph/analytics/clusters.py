@@ -265,7 +265,7 @@ class GdsClusters:
 
 def _stamp(db: Database, backend: str) -> str:
     computed_at = datetime.now(UTC).isoformat(timespec="seconds")
-    db.write("analytics/stamp_clusters", computed_at=computed_at, backend=backend)
+    db.write_in_batches("analytics/stamp_clusters", computed_at=computed_at, backend=backend)
     return computed_at
 
 

@@ -1,0 +1,143 @@
+"""API latency and throughput: `crm-graph serve` in one process, load from another.
+
+Runs against the graph already in the configured server (run `crm-graph demo`
+first). The load generator is a separate Python process with keep-alive HTTP
+connections on loopback, ``CONCURRENCY`` threads, a warm-up, then a timed run per
+endpoint; it reports p50, p99 and requests per second. Customer ids are drawn from
+the retention list so the customer view and recommendations hit real customers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import Any
+
+KEY = "bench-analyst-key-000"
+CONCURRENCY = 8
+
+LOAD = r"""
+import http.client, json, random, sys, threading, time
+port, key, seconds, concurrency = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+paths = json.loads(sys.argv[5])
+latencies, errors = [], 0
+lock = threading.Lock()
+def worker(deadline):
+    global errors
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    rng = random.Random()
+    mine = []
+    while time.perf_counter() < deadline:
+        path = rng.choice(paths)
+        t = time.perf_counter()
+        conn.request("GET", path, headers={"X-API-Key": key})
+        r = conn.getresponse(); r.read()
+        mine.append(time.perf_counter() - t)
+        if r.status != 200:
+            with lock: errors += 1
+    with lock: latencies.extend(mine)
+for phase, length in (("warm", 3.0), ("run", seconds)):
+    latencies.clear(); errors = 0
+    deadline = time.perf_counter() + length
+    threads = [threading.Thread(target=worker, args=(deadline,)) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for t in threads: t.start()
+    for t in threads: t.join()
+    wall = time.perf_counter() - start
+latencies.sort()
+n = len(latencies)
+print(json.dumps({"requests": n, "errors": errors, "rps": n / wall,
+                  "p50_ms": latencies[n // 2] * 1000, "p99_ms": latencies[int(n * 0.99)] * 1000}))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _get(port: int, path: str) -> Any:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", headers={"X-API-Key": KEY}
+    )
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def run(seconds: float = 20.0) -> list[dict[str, Any]]:
+    """Serve, then load each endpoint for ``seconds``; return one result per endpoint."""
+    port = _free_port()
+    env = {**os.environ, "CRM_API_KEYS": f"analyst:{KEY}"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "crm_graph.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _get(port, "/health")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the API did not start") from None
+                time.sleep(0.5)
+        ids = [i["customer_id"] for i in _get(port, "/v1/churn/at-risk?limit=200")["items"]]
+        if not ids:
+            raise RuntimeError("no scored customers: run `crm-graph demo` first")
+        endpoints = {
+            "customer view": [f"/v1/customers/{i}" for i in ids],
+            "recommendations": [f"/v1/customers/{i}/recommendations" for i in ids],
+            "ego network (depth 1)": [f"/v1/customers/{i}/network" for i in ids],
+        }
+        results = []
+        for name, paths in endpoints.items():
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    LOAD,
+                    str(port),
+                    KEY,
+                    str(seconds),
+                    str(CONCURRENCY),
+                    json.dumps(paths),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            result = {"endpoint": name, **json.loads(proc.stdout.strip().splitlines()[-1])}
+            results.append(result)
+            print(
+                f"{name:>22}: p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+                f"{result['rps']:.0f} req/s, {result['errors']} errors",
+                flush=True,
+            )
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    """Table of the API load run."""
+    lines = [
+        "| endpoint | requests | p50 | p99 | requests/s | errors |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['endpoint']} | {r['requests']:,} | {r['p50_ms']:.1f} ms | "
+            f"{r['p99_ms']:.1f} ms | {r['rps']:,.0f} | {r['errors']} |"
+        )
+    return "\n".join(lines)
