@@ -23,7 +23,8 @@ CONCURRENCY = 8
 
 LOAD = r"""
 import http.client, json, random, sys, threading, time
-port, key, seconds, concurrency = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+port, key = int(sys.argv[1]), sys.argv[2]
+seconds, concurrency = float(sys.argv[3]), int(sys.argv[4])
 paths = json.loads(sys.argv[5])
 latencies, errors = [], 0
 lock = threading.Lock()
@@ -64,9 +65,7 @@ def _free_port() -> int:
 
 
 def _get(port: int, path: str) -> Any:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", headers={"X-API-Key": KEY}
-    )
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"X-API-Key": KEY})
     with urllib.request.urlopen(request, timeout=30) as r:
         return json.loads(r.read())
 

@@ -137,8 +137,8 @@ def run_cli(settings: Settings, *args: str, **extra: str) -> subprocess.Complete
 def load_bank(db: Database, out: Path, customers: int, seed: int, analyze: bool = False) -> Path:
     """Generate a bank into ``out``, load it into an emptied graph, optionally analyze it.
 
-    ``analyze`` runs segments, clusters (GDS, profiles stored) and churn, in the order
-    ``analyze all`` uses.
+    ``analyze`` runs segments, clusters (GDS, profiles stored), churn and cross-sell, in
+    the order ``analyze all`` uses.
     """
     from crm_graph.analytics.churn import compute_churn
     from crm_graph.analytics.clusters import (
@@ -146,6 +146,7 @@ def load_bank(db: Database, out: Path, customers: int, seed: int, analyze: bool 
         compute_clusters,
         store_cluster_profiles,
     )
+    from crm_graph.analytics.crosssell import compute_crosssell
     from crm_graph.analytics.segments import compute_segments
     from crm_graph.generate import generate_bank
     from crm_graph.ingest.load import load_extract
@@ -159,4 +160,5 @@ def load_bank(db: Database, out: Path, customers: int, seed: int, analyze: bool 
         compute_clusters(db)
         store_cluster_profiles(db, cluster_profiles(db))
         compute_churn(db)
+        compute_crosssell(db)
     return out

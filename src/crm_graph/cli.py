@@ -264,13 +264,16 @@ def load(
     )
 
 
-ANALYSES = ("all", "segments", "clusters", "churn")
+ANALYSES = ("all", "segments", "clusters", "churn", "crosssell")
 
 
 @app.command("analyze")
 def analyze(
     what: Annotated[
-        str, typer.Argument(help="all, segments, clusters or churn (all runs them in that order).")
+        str,
+        typer.Argument(
+            help="all, segments, clusters, churn or crosssell (all runs them in that order)."
+        ),
     ] = "all",
     backend: Annotated[
         str | None, typer.Option(help="gds or networkx (default: gds when the server has it).")
@@ -290,6 +293,7 @@ def analyze(
         compute_clusters,
         store_cluster_profiles,
     )
+    from crm_graph.analytics.crosssell import compute_crosssell
     from crm_graph.analytics.segments import compute_segments
 
     if what not in ANALYSES:
@@ -316,6 +320,9 @@ def analyze(
         if what in ("all", "churn"):
             say("churn exposure, risk and retention priority")
             payload["churn"] = asdict(compute_churn(db, as_of=day))
+        if what in ("all", "crosssell"):
+            say("cross-sell recommendations")
+            payload["crosssell"] = asdict(compute_crosssell(db, as_of=day))
     _emit(payload, as_json)
     if as_json:
         return
@@ -337,6 +344,13 @@ def analyze(
             f"as of {c['trained_as_of']} on {c['training_churners']:,} churners); "
             f"{c['high_value_at_risk']:,} high-value customers at risk; strongest signals: {top} "
             f"({c['seconds']:.1f}s)"
+        )
+    if "crosssell" in payload:
+        c = payload["crosssell"]
+        console.print(
+            f"cross-sell: {c['recommendations']:,} recommendations for {c['customers']:,} "
+            f"customers as of {c['as_of']} (blend trained as of {c['trained_as_of']}; "
+            f"{c['seconds']:.1f}s)"
         )
 
 
@@ -661,6 +675,7 @@ def demo(
         compute_clusters,
         store_cluster_profiles,
     )
+    from crm_graph.analytics.crosssell import compute_crosssell
     from crm_graph.analytics.evaluate import evaluate
     from crm_graph.analytics.segments import compute_segments
     from crm_graph.generate import generate_bank
@@ -705,6 +720,13 @@ def demo(
         say("Scoring churn exposure and risk")
         churn = compute_churn(db)
         at_risk = retention_list(db, limit=5)
+        say("Recommending products (cross-sell)")
+        crosssell = compute_crosssell(db)
+        top_recs = (
+            db.read("api/read_recommendations", customer_id=at_risk[0]["customer_id"], limit=3)
+            if at_risk
+            else []
+        )
         say("Evaluating against the ground truth")
         scores = evaluate(db, out / "truth")
         counts = graph_counts(db)
@@ -718,6 +740,7 @@ def demo(
         "clusters": asdict(clusters),
         "churn": asdict(churn),
         "at_risk": at_risk,
+        "crosssell": asdict(crosssell),
         "evaluation": scores,
         "counts": counts,
     }
@@ -750,9 +773,21 @@ def demo(
                     f"  {r['customer_id']} {r['name']} ({r['tier']}, risk {r['churn_risk']:.2f}):"
                     f" {'; '.join(r['drivers'] or [])}; RM {r['rm_name'] or '-'}"
                 )
+        if "crosssell" in scores:
+            x = scores["crosssell"]
+            console.print(
+                f"Cross-sell: {crosssell.recommendations:,} recommendations; recall@5 of the "
+                f"blend {x['recall_at_k']['blend']} (popularity {x['recall_at_k']['popularity']},"
+                f" SVD {x['recall_at_k']['svd']})."
+            )
+        if top_recs and at_risk:
+            console.print(f"Next best products for {at_risk[0]['customer_id']}:")
+            for r in top_recs:
+                console.print(f"  {r['product']}: {'; '.join(r['reasons'])}")
         console.print(
             f"Neo4j: {settings.uri} (user {settings.neo4j_user}). Try: crm-graph db status, "
-            "crm-graph clusters, crm-graph churn at-risk, crm-graph churn report"
+            "crm-graph clusters, crm-graph churn at-risk, crm-graph churn report, "
+            "crm-graph query --list, crm-graph serve"
         )
 
 

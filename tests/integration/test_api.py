@@ -112,6 +112,26 @@ def test_customer_360(client: TestClient, person: dict[str, Any], session_db: Da
     assert len(body["has"]["balances"]) == 12
 
 
+def test_recommendations_come_with_reasons(
+    client: TestClient, person: dict[str, Any], session_db: Database
+) -> None:
+    r = client.get(
+        f"/v1/customers/{person['id']}/recommendations?limit=3", headers=_headers("service")
+    )
+    assert r.status_code == 200
+    body = r.json()
+    stored = session_db.run_statement(
+        "MATCH (:Customer {customer_id: $id})-[r:RECOMMENDED]->(p:Product) "
+        "RETURN p.product_id AS p ORDER BY r.rank LIMIT 3",
+        {"id": person["id"]},
+    )
+    assert [i["product_id"] for i in body["items"]] == [s["p"] for s in stored]
+    assert body["items"]
+    assert all(i["reasons"] for i in body["items"])
+    assert body["computed_at"]
+    assert [i["rank"] for i in body["items"]] == sorted(i["rank"] for i in body["items"])
+
+
 def test_pii_is_masked_for_roles_without_access(client: TestClient, person: dict[str, Any]) -> None:
     masked = client.get(f"/v1/customers/{person['id']}", headers=_headers("analyst")).json()
     clear = client.get(f"/v1/customers/{person['id']}", headers=_headers("admin")).json()
