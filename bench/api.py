@@ -1,10 +1,11 @@
 """API latency and throughput: `crm-graph serve` in one process, load from another.
 
-Runs against the graph already in the configured server (run `crm-graph demo`
-first). The load generator is a separate Python process with keep-alive HTTP
-connections on loopback, ``CONCURRENCY`` threads, a warm-up, then a timed run per
-endpoint; it reports p50, p99 and requests per second. Customer ids are drawn from
-the retention list so the customer view and recommendations hit real customers.
+Runs against the graph already in the configured server (an analyzed bank: the
+cross-sell benchmark leaves its 100k bank behind, or run `crm-graph demo`). The
+load generator is a separate Python process with keep-alive HTTP connections on
+loopback, ``CONCURRENCY`` threads, a warm-up, then a timed run per endpoint; it
+reports p50, p99 and requests per second. Customer ids are drawn from the retention
+list so the customer view and recommendations hit real customers.
 """
 
 from __future__ import annotations

@@ -455,7 +455,7 @@ def build_features(data: ChurnData, as_of: date, config: ChurnConfig) -> pd.Data
     year = pd.Timestamp(_shift(as_of, -12))
     left = gone & churned_on.notna() & (churned_on >= year) & (churned_on < t)
     there = (since.isna() | (since < year)) & ~(gone & (churned_on.isna() | (churned_on < year)))
-    community = c["community"].fillna(-1)
+    community = pd.to_numeric(c["community"], errors="coerce").fillna(-1)
     rate = left.astype(float).groupby(community).sum() / (
         there.astype(float).groupby(community).sum().clip(lower=1.0)
     )

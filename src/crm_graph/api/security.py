@@ -65,7 +65,7 @@ def digest(key: str) -> str:
     Examples
     --------
     >>> digest("k")[:12]
-    '8254c329a92e'
+    '8254c329a928'
     """
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
@@ -123,7 +123,8 @@ def parse_keys(inline: str, keys_file: Path | None) -> ApiKeys:
 
     Examples
     --------
-    >>> sorted(r.value for r in parse_keys("analyst:a1, admin:z9", None).roles_by_digest.values())
+    >>> keys = parse_keys("analyst:a1-secret, admin:z9-secret", None)
+    >>> sorted(r.value for r in keys.roles_by_digest.values())
     ['admin', 'analyst']
     >>> parse_keys("boss:xyz-xyz-xyz", None)  # doctest: +ELLIPSIS
     Traceback (most recent call last):

@@ -1,0 +1,99 @@
+"""Cross-sell: quality of every ranker against the generated future, and speed.
+
+One fresh process per size against the local default instance (or ``CRM_NEO4J_URI``),
+whose graph is emptied first: ``generate_bank(seed=7)``, load, segments, clusters,
+churn, then ``compute_crosssell`` timed (read, signals as of two dates, per-product
+blends, top 5 with reasons, write-back) and ``crosssell_scores`` against
+truth/future_adoptions.csv.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench import run_child
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from crm_graph.analytics.churn import compute_churn
+from crm_graph.analytics.clusters import compute_clusters
+from crm_graph.analytics.crosssell import compute_crosssell
+from crm_graph.analytics.evaluate import crosssell_scores
+from crm_graph.analytics.segments import compute_segments
+from crm_graph.config import get_settings
+from crm_graph.db import Database, connect
+from crm_graph.generate import generate_bank
+from crm_graph.ingest.load import load_extract
+from crm_graph.ingest.spec import default_loaders_dir, load_specs
+from crm_graph.neo4j_local import LocalNeo4j
+n, out = int(sys.argv[1]), Path(sys.argv[2])
+generate_bank(out, customers=n, seed=7)
+s = get_settings()
+if not s.is_external:
+    LocalNeo4j(s).start()
+driver = connect(s.uri, s.neo4j_user, s.neo4j_password.get_secret_value())
+with Database(driver, s.neo4j_database, owns_driver=True) as db:
+    db.clear()
+    load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench")
+    compute_segments(db)
+    compute_clusters(db)
+    compute_churn(db)
+    result = compute_crosssell(db)
+    t = time.perf_counter()
+    scores = crosssell_scores(db, out / "truth")
+    eval_s = time.perf_counter() - t
+print(json.dumps({"customers": n, "seconds": result.seconds,
+                  "recommendations": result.recommendations, "scores": scores,
+                  "eval_seconds": eval_s,
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+RANKERS = ("blend", "similar", "sequence", "social", "walk", "popularity", "svd")
+
+
+def run(sizes: list[int]) -> list[dict[str, Any]]:
+    """Cross-sell quality and speed per size."""
+    results = []
+    for n in sizes:
+        r = run_child(CHILD, n, "crosssell")
+        results.append(r)
+        rec = r["scores"]["recall_at_k"]
+        print(
+            f"crosssell {n:>9,}: {r['seconds']:.1f} s for {r['recommendations']:,} "
+            f"recommendations; recall@5 blend {rec['blend']:.3f}, popularity "
+            f"{rec['popularity']:.3f}, svd {rec['svd']:.3f}",
+            flush=True,
+        )
+    return results
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    """One quality table per size, then the timings."""
+    parts = []
+    for r in results:
+        s = r["scores"]
+        lines = [
+            f"{r['customers']:,} customers ({s['customers']:,} scored, "
+            f"{s['candidates_per_customer']} candidate products each on average):",
+            "",
+            "| ranker | recall@5 | MAP@5 | NDCG@5 | recall@1 |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for name in RANKERS:
+            lines.append(
+                f"| {name} | {s['recall_at_k'][name]:.3f} | {s['map_at_k'][name]:.3f} | "
+                f"{s['ndcg_at_k'][name]:.3f} | {s['recall_at_1'][name]:.3f} |"
+            )
+        parts.append("\n".join(lines))
+    timing = [
+        "| customers | recommendations | top 5 for everyone, written | peak memory |",
+        "|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        timing.append(
+            f"| {r['customers']:,} | {r['recommendations']:,} | {r['seconds']:.1f} s | "
+            f"{r['peak_rss_mib']:,.0f} MiB |"
+        )
+    parts.append("\n".join(timing))
+    return "\n\n".join(parts)
