@@ -21,33 +21,46 @@ from typing import Any
 
 KEY = "bench-analyst-key-000"
 CONCURRENCY = 8
+#: The issue's target: p99 under 50 ms at this offered rate.
+RATE = 200.0
 
 LOAD = r"""
 import http.client, json, random, sys, threading, time
 port, key = int(sys.argv[1]), sys.argv[2]
-seconds, concurrency = float(sys.argv[3]), int(sys.argv[4])
-paths = json.loads(sys.argv[5])
+seconds, concurrency, rate = float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+paths = json.loads(sys.argv[6])
 latencies, errors = [], 0
 lock = threading.Lock()
-def worker(deadline):
+def worker(start, deadline):
+    # rate > 0: open loop, each worker sends at fixed times and latency counts from the
+    # scheduled time (so queueing behind a slow request is not hidden); rate 0: closed loop
     global errors
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     rng = random.Random()
     mine = []
-    while time.perf_counter() < deadline:
-        path = rng.choice(paths)
-        t = time.perf_counter()
-        conn.request("GET", path, headers={"X-API-Key": key})
+    interval = concurrency / rate if rate > 0 else 0.0
+    k = 0
+    while True:
+        scheduled = start + k * interval if rate > 0 else time.perf_counter()
+        if scheduled >= deadline:
+            break
+        wait = scheduled - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        conn.request("GET", rng.choice(paths), headers={"X-API-Key": key})
         r = conn.getresponse(); r.read()
-        mine.append(time.perf_counter() - t)
+        mine.append(time.perf_counter() - scheduled)
         if r.status != 200:
             with lock: errors += 1
+        k += 1
     with lock: latencies.extend(mine)
 for phase, length in (("warm", 3.0), ("run", seconds)):
     latencies.clear(); errors = 0
-    deadline = time.perf_counter() + length
-    threads = [threading.Thread(target=worker, args=(deadline,)) for _ in range(concurrency)]
     start = time.perf_counter()
+    deadline = start + length
+    offset = 1.0 / rate if rate else 0.0
+    threads = [threading.Thread(target=worker, args=(start + i * offset, deadline))
+               for i in range(concurrency)]
     for t in threads: t.start()
     for t in threads: t.join()
     wall = time.perf_counter() - start
@@ -101,28 +114,36 @@ def run(seconds: float = 20.0) -> list[dict[str, Any]]:
         }
         results = []
         for name, paths in endpoints.items():
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    LOAD,
-                    str(port),
-                    KEY,
-                    str(seconds),
-                    str(CONCURRENCY),
-                    json.dumps(paths),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            result = {"endpoint": name, **json.loads(proc.stdout.strip().splitlines()[-1])}
-            results.append(result)
-            print(
-                f"{name:>22}: p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                f"{result['rps']:.0f} req/s, {result['errors']} errors",
-                flush=True,
-            )
+            for rate in (RATE, 0.0):
+                proc = subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        LOAD,
+                        str(port),
+                        KEY,
+                        str(seconds),
+                        str(CONCURRENCY),
+                        str(rate),
+                        json.dumps(paths),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                load = f"{rate:.0f} req/s offered" if rate else "as fast as it goes"
+                result = {
+                    "endpoint": name,
+                    "load": load,
+                    **json.loads(proc.stdout.strip().splitlines()[-1]),
+                }
+                results.append(result)
+                print(
+                    f"{name:>22} ({load}): p50 {result['p50_ms']:.1f} ms, "
+                    f"p99 {result['p99_ms']:.1f} ms, {result['rps']:.0f} req/s, "
+                    f"{result['errors']} errors",
+                    flush=True,
+                )
         return results
     finally:
         server.terminate()
@@ -132,12 +153,12 @@ def run(seconds: float = 20.0) -> list[dict[str, Any]]:
 def markdown(results: list[dict[str, Any]]) -> str:
     """Table of the API load run."""
     lines = [
-        "| endpoint | requests | p50 | p99 | requests/s | errors |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| endpoint | load | requests | p50 | p99 | requests/s | errors |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r['endpoint']} | {r['requests']:,} | {r['p50_ms']:.1f} ms | "
+            f"| {r['endpoint']} | {r['load']} | {r['requests']:,} | {r['p50_ms']:.1f} ms | "
             f"{r['p99_ms']:.1f} ms | {r['rps']:,.0f} | {r['errors']} |"
         )
     return "\n".join(lines)
