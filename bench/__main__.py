@@ -86,7 +86,7 @@ def bench_api() -> None:
         "api",
         f"Measured {date.today().isoformat()} on {machine()} by `python -m bench --only api` "
         "(bench/api.py) on the graph the cross-sell benchmark leaves behind (100,000 "
-        "customers, analyzed): `crm-graph serve` (one uvicorn worker) and a load generator "
+        f"customers, analyzed): `crm-graph serve --workers {api.WORKERS}` and a load generator "
         f"in a second process on loopback, {api.CONCURRENCY} keep-alive connections, 3 s "
         "warm-up, then 20 s per endpoint and load over 200 customers from the retention "
         f"list: once offered {api.RATE:.0f} requests/s at fixed times (open loop; latency "

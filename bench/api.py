@@ -23,6 +23,8 @@ KEY = "bench-analyst-key-000"
 CONCURRENCY = 8
 #: The issue's target: p99 under 50 ms at this offered rate.
 RATE = 200.0
+#: uvicorn worker processes (two cores: one per core).
+WORKERS = 2
 
 LOAD = r"""
 import http.client, json, random, sys, threading, time
@@ -84,12 +86,21 @@ def _get(port: int, path: str) -> Any:
         return json.loads(r.read())
 
 
-def run(seconds: float = 20.0) -> list[dict[str, Any]]:
+def run(seconds: float = 20.0, workers: int = WORKERS) -> list[dict[str, Any]]:
     """Serve, then load each endpoint for ``seconds``; return one result per endpoint."""
     port = _free_port()
     env = {**os.environ, "CRM_API_KEYS": f"analyst:{KEY}"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "crm_graph.cli", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "crm_graph.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -1,8 +1,10 @@
-// A customer's stored cross-sell recommendations, best first.
-// Parameters: customer_id (string), limit (integer).
-// Columns: product_id, product, category, score, rank, reasons, computed_at.
-MATCH (:Customer {customer_id: $customer_id})-[r:RECOMMENDED]->(p:Product)
-RETURN p.product_id AS product_id, p.name AS product, p.category AS category, r.score AS score,
-       r.rank AS rank, coalesce(r.reasons, []) AS reasons, r.computed_at AS computed_at
-ORDER BY r.rank, p.product_id
-LIMIT $limit
+// A customer's stored cross-sell recommendations, best first; no row when the customer is
+// unknown. Parameters: customer_id (string), limit (integer).
+// Columns: items (list of {product_id, product, category, score, rank, reasons, computed_at}).
+MATCH (c:Customer {customer_id: $customer_id})
+OPTIONAL MATCH (c)-[r:RECOMMENDED]->(p:Product)
+WITH r, p ORDER BY r.rank, p.product_id
+RETURN [x IN collect(CASE WHEN p IS NULL THEN null ELSE {
+          product_id: p.product_id, product: p.name, category: p.category, score: r.score,
+          rank: r.rank, reasons: coalesce(r.reasons, []), computed_at: r.computed_at} END)
+        | x][0..$limit] AS items

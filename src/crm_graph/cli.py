@@ -722,11 +722,12 @@ def demo(
         at_risk = retention_list(db, limit=5)
         say("Recommending products (cross-sell)")
         crosssell = compute_crosssell(db)
-        top_recs = (
-            db.read("api/read_recommendations", customer_id=at_risk[0]["customer_id"], limit=3)
-            if at_risk
-            else []
-        )
+        top_recs: list[dict[str, Any]] = []
+        if at_risk:
+            found = db.read(
+                "api/read_recommendations", customer_id=at_risk[0]["customer_id"], limit=3
+            )
+            top_recs = found[0]["items"] if found else []
         say("Evaluating against the ground truth")
         scores = evaluate(db, out / "truth")
         counts = graph_counts(db)

@@ -187,6 +187,9 @@ def test_cluster_queries_agree_with_the_python_profiles(
     summary = {r["community"]: r for r in _run(session_db, "summarize_clusters", keys, limit=500)}
     assert summary[profile.community]["size"] == profile.size
     assert summary[profile.community]["churn_rate"] == pytest.approx(profile.churn_rate, abs=1e-4)
+    assert summary[profile.community]["fee_income"] == pytest.approx(profile.fee_income, abs=0.01)
+    tiers = {t["tier"]: t["members"] for t in summary[profile.community]["tiers"] if t["members"]}
+    assert tiers == profile.tiers
 
 
 def test_churn_queries_match_the_source_closures(
@@ -208,6 +211,24 @@ def test_churn_queries_match_the_source_closures(
     assert flows.customers.sum() == window.id.nunique()
     topics = _run(session_db, "count_complaint_topics", keys)
     assert sum(t["share"] for t in topics) == pytest.approx(1.0, abs=0.01)
+    # the same counts from raw rows in pandas
+    raw = _frame(
+        session_db,
+        "MATCH (c:Customer {status: 'churned'})-[:HAD_CONTACT]->(k:Contact {kind: 'complaint'}) "
+        "RETURN c.customer_id AS id, c.churned_on AS churned_on, k.at AS at, k.topic AS topic",
+    )
+    left = pd.to_datetime(raw.churned_on)
+    at = pd.to_datetime(raw["at"])
+    before = raw[(at < left) & (at >= left - pd.DateOffset(months=6))]
+    counts = before.groupby("topic").size()
+    everyone = _frame(
+        session_db, "MATCH (k:Contact {kind: 'complaint'}) RETURN k.topic AS topic"
+    ).topic.value_counts(normalize=True)
+    for t in topics:
+        assert t["complaints"] == counts[t["topic"]]
+        assert t["customers"] == before[before.topic == t["topic"]].id.nunique()
+        share = counts[t["topic"]] / counts.sum()
+        assert t["lift"] == pytest.approx(share / everyone[t["topic"]], abs=1e-3)
 
 
 def test_churned_neighbours_counts_who_left(keys: dict[str, Any], session_db: Database) -> None:

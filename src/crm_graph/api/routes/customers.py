@@ -108,9 +108,10 @@ def get_recommendations(
     limit: Annotated[int, Query(ge=1, le=20, description="Products to return.")] = 5,
 ) -> RecommendationPage:
     """Products the customer does not hold yet, best first, with the paths that explain them."""
-    if not db.read("analytics/read_customer_brief", ids=[customer_id]):
+    found = db.read("api/read_recommendations", customer_id=customer_id, limit=limit)
+    if not found:
         raise _not_found(customer_id)
-    rows = db.read("api/read_recommendations", customer_id=customer_id, limit=limit)
+    rows = found[0]["items"]
     return RecommendationPage(
         customer_id=customer_id,
         items=[Recommendation(**{k: r[k] for k in Recommendation.model_fields}) for r in rows],
