@@ -23,8 +23,9 @@ KEY = "bench-analyst-key-000"
 CONCURRENCY = 8
 #: The issue's target: p99 under 50 ms at this offered rate.
 RATE = 200.0
-#: uvicorn worker processes (two cores: one per core).
-WORKERS = 2
+#: uvicorn worker processes. Two (one per core) measured worse on this machine: 157
+#: requests/s flat out instead of 207 to 258, as they compete with Neo4j for the cores.
+WORKERS = 1
 
 LOAD = r"""
 import http.client, json, random, sys, threading, time

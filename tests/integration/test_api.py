@@ -442,3 +442,64 @@ def test_crm_graph_serve_answers_on_a_port(neo4j_settings: Settings) -> None:
         proc.wait(timeout=30)
         if proc.stderr:
             proc.stderr.close()
+
+
+def _raw_pii(bank: Path) -> set[str]:
+    """Resident ids, credit codes, e-mails, addresses and phone numbers in the sources."""
+    import re
+
+    import pandas as pd
+
+    found: set[str] = set()
+    for path in bank.rglob("*.csv"):
+        if "truth" in path.parts or "rejects" in path.parts:
+            continue
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in ("id_number", "email", "address"):
+            if column in frame:
+                found |= {v for v in frame[column] if len(v) >= 8}
+        for column in ("phone", "mobile"):
+            if column in frame:
+                for value in frame[column]:
+                    digits = re.sub(r"\D", "", value)
+                    if len(digits) >= 10:
+                        found.add(digits[-10:])
+    return found
+
+
+def test_no_raw_pii_in_api_answers(client: TestClient, bank: Path, session_db: Database) -> None:
+    """Even the admin role, which sees names, never gets ids, phones, e-mails or addresses."""
+    import re
+
+    pii = _raw_pii(bank)
+    assert len(pii) > 1000
+    ids = [
+        r["id"]
+        for r in session_db.run_statement(
+            "MATCH (c:Customer) RETURN c.customer_id AS id ORDER BY id LIMIT 150"
+        )
+    ]
+    texts = []
+    admin = _headers("admin")
+    for customer in ids:
+        texts.append(client.get(f"/v1/customers/{customer}", headers=admin).text)
+        texts.append(client.get(f"/v1/customers/{customer}/network", headers=admin).text)
+    texts.append(client.get("/v1/churn/at-risk?limit=200", headers=admin).text)
+    texts.append(client.get("/v1/clusters?limit=200", headers=admin).text)
+    for name in ("show_customer_360", "find_conflicting_records", "list_households"):
+        params = {"customer_id": ids[0]} if name == "show_customer_360" else {}
+        texts.append(
+            client.post(f"/v1/queries/{name}", json={"params": params}, headers=admin).text
+        )
+
+    def leaks_in(blob: str) -> list[str]:
+        # phone-like digit runs (separators allowed), compared on their last ten digits
+        runs = {re.sub(r"\D", "", m)[-10:] for m in re.findall(r"\+?\d[\d \-]{8,}\d", blob)}
+        return [v for v in pii if v in blob or v in runs]
+
+    # the check can fail: a planted phone in the usual "+86 1xx xxxx xxxx" form is found
+    phone = next(v for v in sorted(pii) if v.isdigit() and len(v) == 10 and v[0] == "3")
+    planted = f'{{"note": "call +86 1{phone[:2]} {phone[2:6]} {phone[6:]}"}}'
+    assert leaks_in(planted) == [phone]
+    leaks = leaks_in("\n".join(texts))
+    assert not leaks, leaks[:5]
