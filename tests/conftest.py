@@ -162,3 +162,26 @@ def load_bank(db: Database, out: Path, customers: int, seed: int, analyze: bool 
         compute_churn(db)
         compute_crosssell(db)
     return out
+
+
+def raw_pii(bank: Path) -> set[str]:
+    """Resident ids, credit codes, e-mails, addresses and phones (last ten digits) in a bank."""
+    import re
+
+    import pandas as pd
+
+    found: set[str] = set()
+    for path in bank.rglob("*.csv"):
+        if "truth" in path.parts or "rejects" in path.parts:
+            continue
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in ("id_number", "email", "address"):
+            if column in frame:
+                found |= {v for v in frame[column] if len(v) >= 8}
+        for column in ("phone", "mobile"):
+            if column in frame:
+                for value in frame[column]:
+                    digits = re.sub(r"\D", "", value)
+                    if len(digits) >= 10:
+                        found.add(digits[-10:])
+    return found

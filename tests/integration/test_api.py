@@ -18,7 +18,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from pydantic import SecretStr
-from tests.conftest import cli_env, load_bank
+from tests.conftest import cli_env, load_bank, raw_pii
 
 from crm_graph.analytics.churn import follow_probabilities, what_if
 from crm_graph.api import create_app
@@ -444,34 +444,11 @@ def test_crm_graph_serve_answers_on_a_port(neo4j_settings: Settings) -> None:
             proc.stderr.close()
 
 
-def _raw_pii(bank: Path) -> set[str]:
-    """Resident ids, credit codes, e-mails, addresses and phone numbers in the sources."""
-    import re
-
-    import pandas as pd
-
-    found: set[str] = set()
-    for path in bank.rglob("*.csv"):
-        if "truth" in path.parts or "rejects" in path.parts:
-            continue
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        for column in ("id_number", "email", "address"):
-            if column in frame:
-                found |= {v for v in frame[column] if len(v) >= 8}
-        for column in ("phone", "mobile"):
-            if column in frame:
-                for value in frame[column]:
-                    digits = re.sub(r"\D", "", value)
-                    if len(digits) >= 10:
-                        found.add(digits[-10:])
-    return found
-
-
 def test_no_raw_pii_in_api_answers(client: TestClient, bank: Path, session_db: Database) -> None:
     """Even the admin role, which sees names, never gets ids, phones, e-mails or addresses."""
     import re
 
-    pii = _raw_pii(bank)
+    pii = raw_pii(bank)
     assert len(pii) > 1000
     ids = [
         r["id"]

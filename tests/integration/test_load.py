@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from tests.conftest import raw_pii
 
 from crm_graph.config import Settings
 from crm_graph.db import Database
@@ -222,6 +223,11 @@ def test_cli_load_reports_json(bank: Path, neo4j_settings: Settings, db: Databas
     assert report["rows_rejected"] > 0
     assert report["customers_total"] > 700
     assert report["records_resolved"]["id_number"] > 0
+    # the load's output (report, progress, conflict examples) carries no raw PII
+    pii = raw_pii(bank)
+    assert len(pii) > 500
+    said = proc.stdout + proc.stderr
+    assert not [v for v in pii if v in said]
     proc = _run_cli(neo4j_settings, "evaluate", "--truth", str(bank / "truth"), "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["resolution"]["precision"] >= 0.98
