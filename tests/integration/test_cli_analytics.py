@@ -1,0 +1,83 @@
+"""The analytics commands end to end through the CLI, in child processes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.conftest import load_bank, run_cli
+
+from crm_graph.api.security import digest
+from crm_graph.config import Settings
+from crm_graph.db import Database
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory: pytest.TempPathFactory, session_db: Database) -> Path:
+    return load_bank(session_db, tmp_path_factory.mktemp("cli") / "bank", 3000, seed=41)
+
+
+def test_analyze_all_then_the_reading_commands(
+    bank: Path, neo4j_settings: Settings, session_db: Database
+) -> None:
+    proc = run_cli(neo4j_settings, "analyze", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) == {"segments", "clusters", "churn", "crosssell"}
+    assert sum(out["segments"]["tiers"].values()) > 2500
+    assert out["clusters"]["profiles_stored"] > 10
+    assert out["churn"]["scored"] > 2500
+    assert out["crosssell"]["recommendations"] > 5000
+    stored = session_db.run_statement("MATCH (k:Cluster) RETURN count(k) AS n")[0]["n"]
+    assert stored == out["clusters"]["profiles_stored"]
+
+    clusters = run_cli(neo4j_settings, "clusters", "--limit", "3", "--json")
+    assert clusters.returncode == 0, clusters.stderr
+    shown = json.loads(clusters.stdout)
+    assert len(shown["clusters"]) == 3
+    assert shown["clusters"][0]["label"]
+
+    at_risk = run_cli(neo4j_settings, "churn", "at-risk", "--limit", "5", "--json")
+    assert at_risk.returncode == 0, at_risk.stderr
+    items = json.loads(at_risk.stdout)["items"]
+    assert len(items) == 5
+    first = items[0]["customer_id"]
+
+    what_if = run_cli(neo4j_settings, "churn", "what-if", first, "--runs", "50", "--json")
+    assert what_if.returncode == 0, what_if.stderr
+    assert json.loads(what_if.stdout)["runs"] == 50
+
+    report = run_cli(neo4j_settings, "churn", "report", "--json")
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["lost"]["customers"] > 0
+
+    human = run_cli(neo4j_settings, "churn", "report")
+    assert human.returncode == 0, human.stderr
+    assert "churned customers moved" in human.stderr
+
+
+def test_analytics_errors_are_one_line(bank: Path, neo4j_settings: Settings) -> None:
+    unknown = run_cli(neo4j_settings, "churn", "what-if", "NOBODY")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip() == "error: unknown customer 'NOBODY'"
+    bad = run_cli(neo4j_settings, "analyze", "everything")
+    assert bad.returncode == 1
+    assert bad.stderr.strip().startswith("error: unknown analysis 'everything'")
+    date = run_cli(neo4j_settings, "analyze", "churn", "--as-of", "2025-02-30")
+    assert date.returncode == 1
+    assert "is not a date" in date.stderr
+
+
+def test_api_key_new_stores_only_the_digest(tmp_path: Path, neo4j_settings: Settings) -> None:
+    keys = tmp_path / "keys"
+    proc = run_cli(neo4j_settings, "api-key", "new", "--role", "marketing", "--file", str(keys))
+    assert proc.returncode == 0, proc.stderr
+    key = proc.stdout.strip().splitlines()[0]
+    assert key.startswith("crm_")
+    line = keys.read_text(encoding="utf-8").strip()
+    assert line == f"marketing:sha256:{digest(key)}"
+    assert key not in keys.read_text(encoding="utf-8")
+    assert keys.stat().st_mode & 0o777 == 0o600
+    wrong = run_cli(neo4j_settings, "api-key", "new", "--role", "boss")
+    assert wrong.returncode == 1
