@@ -9,6 +9,41 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+_LOADED_BANK = r"""
+import json, resource, sys, time
+from pathlib import Path
+from crm_graph.config import get_settings
+from crm_graph.db import Database, connect
+from crm_graph.generate import generate_bank
+from crm_graph.ingest.load import load_extract
+from crm_graph.ingest.spec import default_loaders_dir, load_specs
+from crm_graph.neo4j_local import LocalNeo4j
+n, out = int(sys.argv[1]), Path(sys.argv[2])
+generate_bank(out, customers=n, seed=SEED, mixing=MIXING)
+s = get_settings()
+if not s.is_external:
+    LocalNeo4j(s).start()
+db = Database(
+    connect(s.uri, s.neo4j_user, s.neo4j_password.get_secret_value()),
+    s.neo4j_database,
+    owns_driver=True,
+)
+db.clear()
+t = time.perf_counter()
+load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench")
+load_seconds = time.perf_counter() - t
+"""
+
+
+def loaded_bank_child(body: str, seed: int = 7, mixing: float = 0.2) -> str:
+    """Return child code that generates a bank, loads it into an emptied graph, then runs ``body``.
+
+    ``body`` finds ``n`` (customers), ``out`` (the bank folder), ``db`` (a
+    :class:`~crm_graph.db.Database`) and ``load_seconds``; it prints one JSON line.
+    """
+    prelude = _LOADED_BANK.replace("SEED", str(seed)).replace("MIXING", str(mixing))
+    return prelude + body + "\ndb.close()\n"
+
 
 def run_child(code: str, customers: int, what: str) -> dict[str, Any]:
     """Run benchmark ``code`` in a fresh Python process for one size; return its JSON line.

@@ -16,34 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import run_child
+from bench import loaded_bank_child, run_child
 
 SWEEP = r"""
-import json, sys, time
-from pathlib import Path
 from crm_graph.analytics.clusters import ClusterConfig, compute_clusters
 from crm_graph.analytics.evaluate import cluster_scores
-from crm_graph.config import get_settings
-from crm_graph.db import Database, connect
-from crm_graph.generate import generate_bank
-from crm_graph.ingest.load import load_extract
-from crm_graph.ingest.spec import default_loaders_dir, load_specs
-from crm_graph.neo4j_local import LocalNeo4j
-n, out, mixing = int(sys.argv[1]), Path(sys.argv[2]), float("MIXING")
-generate_bank(out, customers=n, seed=11, mixing=mixing)
-s = get_settings()
-if not s.is_external:
-    LocalNeo4j(s).start()
-driver = connect(s.uri, s.neo4j_user, s.neo4j_password.get_secret_value())
-result = {"customers": n, "mixing": mixing}
-with Database(driver, s.neo4j_database, owns_driver=True) as db:
-    db.clear()
-    load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench")
-    for backend in ("gds", "networkx"):
-        r = compute_clusters(db, ClusterConfig(), backend=backend)
-        scores = cluster_scores(db, out / "truth")
-        result[backend] = {"seconds": r.seconds, "communities": r.communities,
-                           "modularity": r.modularity, **scores}
+result = {"customers": n, "mixing": MIXING}
+for backend in ("gds", "networkx"):
+    r = compute_clusters(db, ClusterConfig(), backend=backend)
+    scores = cluster_scores(db, out / "truth")
+    result[backend] = {"seconds": r.seconds, "communities": r.communities,
+                       "modularity": r.modularity, **scores}
 print(json.dumps(result))
 """
 
@@ -93,7 +76,8 @@ def sweep(customers: int = 10_000) -> list[dict[str, Any]]:
     """Quality of GDS Leiden and networkx Louvain per mixing level."""
     results = []
     for mixing in MIXINGS:
-        r = run_child(SWEEP.replace("MIXING", str(mixing)), customers, "cluster sweep")
+        code = loaded_bank_child(SWEEP.replace("MIXING", str(mixing)), seed=11, mixing=mixing)
+        r = run_child(code, customers, "cluster sweep")
         results.append(r)
         print(
             f"mixing {mixing:.1f}: GDS Leiden NMI {r['gds']['nmi']:.3f} "

@@ -11,43 +11,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import run_child
+from bench import loaded_bank_child, run_child
 
-CHILD = r"""
-import json, resource, sys, time
-from pathlib import Path
+CHILD = loaded_bank_child(
+    r"""
 from crm_graph.analytics.churn import compute_churn
 from crm_graph.analytics.clusters import compute_clusters
 from crm_graph.analytics.crosssell import compute_crosssell
 from crm_graph.analytics.evaluate import crosssell_scores
 from crm_graph.analytics.segments import compute_segments
-from crm_graph.config import get_settings
-from crm_graph.db import Database, connect
-from crm_graph.generate import generate_bank
-from crm_graph.ingest.load import load_extract
-from crm_graph.ingest.spec import default_loaders_dir, load_specs
-from crm_graph.neo4j_local import LocalNeo4j
-n, out = int(sys.argv[1]), Path(sys.argv[2])
-generate_bank(out, customers=n, seed=7)
-s = get_settings()
-if not s.is_external:
-    LocalNeo4j(s).start()
-driver = connect(s.uri, s.neo4j_user, s.neo4j_password.get_secret_value())
-with Database(driver, s.neo4j_database, owns_driver=True) as db:
-    db.clear()
-    load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench")
-    compute_segments(db)
-    compute_clusters(db)
-    compute_churn(db)
-    result = compute_crosssell(db)
-    t = time.perf_counter()
-    scores = crosssell_scores(db, out / "truth")
-    eval_s = time.perf_counter() - t
+compute_segments(db)
+compute_clusters(db)
+compute_churn(db)
+result = compute_crosssell(db)
+t = time.perf_counter()
+scores = crosssell_scores(db, out / "truth")
+eval_s = time.perf_counter() - t
 print(json.dumps({"customers": n, "seconds": result.seconds,
                   "recommendations": result.recommendations, "scores": scores,
                   "eval_seconds": eval_s,
                   "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
+)
 
 RANKERS = ("blend", "similar", "sequence", "social", "walk", "popularity", "svd")
 

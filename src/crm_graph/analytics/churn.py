@@ -74,6 +74,7 @@ __all__ = [
     "retention_list",
     "retention_priority",
     "score_customers",
+    "shift_months",
     "spreading_exposure",
     "tie_matrix",
     "what_if",
@@ -221,12 +222,12 @@ class ChurnResult:
 # --------------------------------------------------------------------------- dates
 
 
-def _shift(day: date, months: int) -> date:
+def shift_months(day: date, months: int) -> date:
     """Shift a date by whole months (to the first of the month when day > 28).
 
     Examples
     --------
-    >>> _shift(date(2026, 1, 1), -6)
+    >>> shift_months(date(2026, 1, 1), -6)
     datetime.date(2025, 7, 1)
     """
     index = day.year * 12 + day.month - 1 + months
@@ -244,10 +245,10 @@ def data_as_of(db: Database) -> date:
     row = db.read("analytics/read_data_as_of")[0]
     if row["last_balance_month"]:
         year, month = (int(x) for x in str(row["last_balance_month"])[:7].split("-"))
-        return _shift(date(year, month, 1), 1)
+        return shift_months(date(year, month, 1), 1)
     if row["last_contact"]:
         last = date.fromisoformat(str(row["last_contact"])[:10])
-        return _shift(date(last.year, last.month, 1), 1)
+        return shift_months(date(last.year, last.month, 1), 1)
     raise ConfigError("the graph has no balances or contacts: load data before churn analysis")
 
 
@@ -351,8 +352,8 @@ def read_churn_data(db: Database, dates: list[date], window_months: int = 6) -> 
     ties = pd.DataFrame(db.read("analytics/read_ties"), columns=["a", "b", "type", "amount"])
     contacts, products = {}, {}
     for day in dates:
-        half = _shift(day, -window_months).isoformat()
-        year = _shift(day, -12).isoformat()
+        half = shift_months(day, -window_months).isoformat()
+        year = shift_months(day, -12).isoformat()
         contacts[day.isoformat()] = pd.DataFrame(
             db.read(
                 "analytics/read_churn_contacts", as_of=day.isoformat(), half_year=half, year=year
@@ -434,12 +435,12 @@ def build_features(data: ChurnData, as_of: date, config: ChurnConfig) -> pd.Data
 
     # graph signals
     adjacency = tie_matrix(c.index, data.ties, config.weights)
-    window = pd.Timestamp(_shift(as_of, -config.window_months))
+    window = pd.Timestamp(shift_months(as_of, -config.window_months))
     recent = (gone & churned_on.notna() & (churned_on >= window) & (churned_on < t)).to_numpy()
     influence_pct = c["influence"].astype(float).rank(pct=True).to_numpy()
     activation = recent * (1.0 + config.influence_boost * influence_pct)
     f["exposure"] = spreading_exposure(adjacency, activation, config.hops, config.decay)
-    three = pd.Timestamp(_shift(as_of, -3))
+    three = pd.Timestamp(shift_months(as_of, -3))
     recent3 = (gone & churned_on.notna() & (churned_on >= three) & (churned_on < t)).to_numpy()
     f["recent_exposure"] = adjacency @ (recent3 * (1.0 + config.influence_boost * influence_pct))
     binary = adjacency.copy()
@@ -452,7 +453,7 @@ def build_features(data: ChurnData, as_of: date, config: ChurnConfig) -> pd.Data
     f["influence_pct"] = influence_pct
     trend = f["balance_trend"].fillna(0.0).to_numpy()
     f["neighbour_trend"] = adjacency @ trend
-    year = pd.Timestamp(_shift(as_of, -12))
+    year = pd.Timestamp(shift_months(as_of, -12))
     left = gone & churned_on.notna() & (churned_on >= year) & (churned_on < t)
     there = (since.isna() | (since < year)) & ~(gone & (churned_on.isna() | (churned_on < year)))
     community = pd.to_numeric(c["community"], errors="coerce").fillna(-1)
@@ -633,7 +634,7 @@ def score_customers(
         Per active customer: ``churn_risk``, ``churn_exposure``, ``drivers`` and the
         features; and training facts (dates, sizes, standardised coefficients).
     """
-    train_day = _shift(as_of, -config.window_months)
+    train_day = shift_months(as_of, -config.window_months)
     own = list(OWN_FEATURES)
     full_train = build_features(data, train_day, config)
     train = full_train[full_train["active"]]
@@ -717,7 +718,9 @@ def compute_churn(
     started = time.perf_counter()
     config = config or ChurnConfig()
     as_of = as_of or data_as_of(db)
-    data = read_churn_data(db, [_shift(as_of, -config.window_months), as_of], config.window_months)
+    data = read_churn_data(
+        db, [shift_months(as_of, -config.window_months), as_of], config.window_months
+    )
     scored, facts = score_customers(data, as_of, config)
     priority = retention_priority(
         scored["churn_risk"], scored["value_score"], scored["influence_pct"]
@@ -779,11 +782,11 @@ def follow_probabilities(
         Tie type to probability (at least 0), plus ``"_base"``: the base rate.
     """
     as_of = as_of or data_as_of(db)
-    until = _shift(as_of, -window_months).isoformat()
+    until = shift_months(as_of, -window_months).isoformat()
     rows = db.read("analytics/read_follow_rates", months=window_months, until=until)
     year = db.read(
         "analytics/read_churn_base_rate",
-        since=_shift(as_of, -12).isoformat(),
+        since=shift_months(as_of, -12).isoformat(),
         until=as_of.isoformat(),
     )[0]
     base = float(year["churned"]) / max(int(year["customers"]), 1) * window_months / 12

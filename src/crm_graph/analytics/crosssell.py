@@ -62,7 +62,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crm_graph.analytics.churn import _shift, data_as_of, tie_matrix
+from crm_graph.analytics.churn import data_as_of, shift_months, tie_matrix
 from crm_graph.analytics.clusters import DEFAULT_WEIGHTS
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
@@ -520,7 +520,7 @@ def train(data: CrossSellData, as_of: date, config: CrossSellConfig) -> Model:
     ConfigError
         If no product was opened in the window at all.
     """
-    start = _shift(as_of, -config.window_months)
+    start = shift_months(as_of, -config.window_months)
     before = compute_signals(data, start, config)
     after, _ = holdings_at(data, as_of)
     ok = candidates(data, before)

@@ -180,7 +180,7 @@ def churn_scores(db: Database, truth_dir: Path) -> dict[str, Any] | None:
     config = churn.ChurnConfig()
     as_of = churn.data_as_of(db)
     data = churn.read_churn_data(
-        db, [churn._shift(as_of, -config.window_months), as_of], config.window_months
+        db, [churn.shift_months(as_of, -config.window_months), as_of], config.window_months
     )
     future = pd.read_csv(truth_dir / "future_churn.csv", dtype=str, keep_default_na=False)
     churners = set(future.merge(person_customers(db, truth_dir), on="person_id")["customer_id"])
