@@ -316,11 +316,23 @@ def test_guarantee_chains_add_up(keys: dict[str, Any], session_db: Database) -> 
 
 
 def test_high_value_without_contact(keys: dict[str, Any], session_db: Database) -> None:
-    rows = _run(session_db, "find_uncontacted_high_value", keys, days=90)
+    rows = _run(session_db, "find_uncontacted_high_value", keys, days=90, limit=1000)
     limit = (pd.Timestamp(CUTOFF) - pd.Timedelta(days=90)).date().isoformat()
     for row in rows:
         assert row["tier"] in ("wealth", "private")
         assert row["last_contact"] is None or row["last_contact"] < limit
+    # the same list from raw contacts in pandas
+    contacts = _frame(
+        session_db,
+        "MATCH (c:Customer) WHERE c.tier IN ['wealth', 'private'] "
+        "AND coalesce(c.status, 'active') <> 'churned' "
+        "OPTIONAL MATCH (c)-[:HAD_CONTACT]->(k:Contact) "
+        "RETURN c.customer_id AS id, k.at AS at",
+    )
+    before = contacts[contacts["at"].isna() | (contacts["at"] < CUTOFF)]
+    last = before.groupby("id")["at"].max()
+    quiet = {i for i, at in last.items() if not isinstance(at, str) or at < limit}
+    assert {r["customer_id"] for r in rows} == quiet
 
 
 def test_application_cycle_time_matches_pandas(keys: dict[str, Any], session_db: Database) -> None:
