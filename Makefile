@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.install-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install db demo test test-unit lint bench clean
+.PHONY: install browser db demo test test-unit lint bench clean
 
 install: $(STAMP)
 
@@ -17,13 +17,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+browser:
+	@bash scripts/ensure_browser.sh
+
 db: install
 	$(BIN)/crm-graph db start
 
 demo: install
 	$(BIN)/crm-graph demo
 
-test: install
+test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-unit: install

@@ -54,10 +54,13 @@ with Database(driver, s.neo4j_database, owns_driver=True) as db:
     for _ in db.write_batches("load/upsert_customers", customers, batch_size=20_000):
         pass
     tie = world.ties
+    # transfer counts as the generator's core-banking extract draws them (1..39 a pair)
+    count = np.random.default_rng(8).integers(1, 40, len(tie.kind))
     for k, kind in enumerate(TIE_TYPES):
         sel = np.flatnonzero(tie.kind == k)
         rows = [{"from_id": str(ids[tie.src[i]]), "to_id": str(ids[tie.dst[i]]),
-                 "props": {"amount": float(tie.amount[i])}} for i in sel]
+                 "props": {"amount": float(tie.amount[i])}
+                 | ({"count": int(count[i])} if kind == "TRANSFERS" else {})} for i in sel]
         for _ in db.write_batches(f"load/merge_{kind.lower()}", rows, batch_size=20_000):
             pass
     result["write_seconds"] = time.perf_counter() - t

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +13,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from pydantic import SecretStr
-from tests.conftest import cli_env, load_bank, raw_pii
+from tests.conftest import free_port, load_bank, raw_pii, serve_api
 
 from crm_graph.analytics.churn import follow_probabilities, what_if
 from crm_graph.api import create_app
@@ -334,10 +329,85 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
         "/v1/churn/what-if",
         "/v1/queries",
         "/v1/queries/{name}",
+        "/v1/products",
+        "/v1/campaigns",
+        "/v1/campaigns/{campaign_id}",
+        "/v1/churn/flows",
     } <= paths
     assert "APIKeyHeader" in spec["components"]["securitySchemes"]
     customer = spec["components"]["schemas"]["Customer360"]
     assert customer["properties"]["customer_id"]["examples"]
+
+
+def test_campaigns_plan_record_list_and_show(client: TestClient, session_db: Database) -> None:
+    products = client.get("/v1/products", headers=_headers("marketing")).json()["items"]
+    card = next(p for p in products if p["product_id"] == "CARD_CREDIT")
+    stored = session_db.run_statement(
+        "MATCH ()-[r:RECOMMENDED]->(:Product {product_id: 'CARD_CREDIT'}) RETURN count(r) AS n"
+    )[0]["n"]
+    assert card["recommended"] == stored > 0
+    body = {"product_id": "CARD_CREDIT", "budget": 80, "seeds": 6, "dry_run": True}
+    dry = client.post("/v1/campaigns", json=body, headers=_headers("marketing"))
+    assert dry.status_code == 200, dry.text
+    plan = dry.json()
+    assert not plan["recorded"]
+    assert len(plan["contacts"]) == 80
+    assert sum(t["group"] == "seed" for t in plan["contacts"]) == 6
+    assert set(plan["seed_comparison"]) == {"greedy", "top_degree", "top_pagerank"}
+    people = [t for t in plan["contacts"] if t["kind"] == "person"]
+    assert people
+    assert all(t["name"].endswith("*") for t in people), [t["name"] for t in people][:20]
+    unrecorded = f"/v1/campaigns/{plan['campaign_id']}"
+    assert client.get(unrecorded, headers=_headers("marketing")).status_code == 404
+    real = client.post("/v1/campaigns", json={**body, "dry_run": False}, headers=_headers("admin"))
+    assert real.status_code == 200, real.text
+    campaign_id = real.json()["campaign_id"]
+    listed = client.get("/v1/campaigns", headers=_headers("analyst")).json()["items"]
+    assert campaign_id in [c["campaign_id"] for c in listed]
+    shown = client.get(f"/v1/campaigns/{campaign_id}", headers=_headers("analyst"))
+    assert shown.status_code == 200, shown.text
+    detail = shown.json()
+    assert detail["campaign"]["planned_by"] == "api:admin"
+    assert detail["groups"]["seed"]["customers"] == 6
+    total = sum(g["customers"] for g in detail["groups"].values())
+    assert total == len(real.json()["contacts"]) + len(real.json()["control"])
+
+
+@pytest.mark.parametrize(
+    ("role", "body", "status", "field"),
+    [
+        ("analyst", {"product_id": "CARD_CREDIT", "budget": 5}, 403, None),
+        ("service", {"product_id": "CARD_CREDIT", "budget": 5}, 403, None),
+        ("marketing", {"product_id": "NO_SUCH", "budget": 5, "dry_run": True}, 404, None),
+        ("marketing", {"product_id": "CARD_CREDIT", "budget": 0}, 422, "budget"),
+        ("marketing", {"product_id": "CARD_CREDIT", "budget": 5, "x": 1}, 422, "x"),
+        (
+            "marketing",
+            {"product_id": "CARD_CREDIT", "budget": 5, "tiers": ["gold"]},
+            422,
+            "tiers.0",
+        ),
+        ("marketing", {"product_id": "C' OR 1=1 //", "budget": 5}, 422, "product_id"),
+    ],
+)
+def test_campaign_errors(
+    client: TestClient, role: str, body: dict[str, Any], status: int, field: str | None
+) -> None:
+    response = client.post("/v1/campaigns", json=body, headers=_headers(role))
+    assert response.status_code == status, response.text
+    if field is not None:
+        assert response.json()["error"]["field"] == field
+
+
+def test_churn_flows_match_the_graph(client: TestClient, session_db: Database) -> None:
+    flows = client.get("/v1/churn/flows", headers=_headers("marketing")).json()["items"]
+    total = session_db.run_statement(
+        "MATCH (c:Customer)-[:CHURNED_TO]->(:Competitor) RETURN count(DISTINCT c) AS n"
+    )[0]["n"]
+    assert flows
+    assert sum(f["customers"] for f in flows) == total
+    amounts = [f["amount_moved"] for f in flows]
+    assert amounts == sorted(amounts, reverse=True)
 
 
 @pytest.mark.parametrize("role", [None, "analyst", "marketing", "service", "admin"])
@@ -368,20 +438,13 @@ def test_fuzzed_requests_never_get_a_5xx(
     assert calls > 100
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def test_neo4j_down_gives_503_and_the_api_recovers(tmp_path: Path) -> None:
     settings = Settings(
         neo4j_uri=None,
         instance="apitest",
         data_dir=tmp_path / "data",
-        bolt_port=_free_port(),
-        http_port=_free_port(),
+        bolt_port=free_port(),
+        http_port=free_port(),
         neo4j_heap="512m",
         neo4j_pagecache="128m",
         neo4j_password="crm-graph-apitest",  # type: ignore[arg-type]
@@ -415,33 +478,9 @@ def test_neo4j_down_gives_503_and_the_api_recovers(tmp_path: Path) -> None:
 
 
 def test_crm_graph_serve_answers_on_a_port(neo4j_settings: Settings) -> None:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crm_graph.cli", "serve", "--port", str(port)],
-        env=cli_env(neo4j_settings, CRM_API_KEYS=f"analyst:{KEYS['analyst']}"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                    health = json.loads(r.read())
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                assert time.monotonic() < deadline, "the API did not come up in 60 s"
-                time.sleep(0.5)
-        assert health == {"status": "ok"}
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=10) as r:
+    with serve_api(neo4j_settings, CRM_API_KEYS=f"analyst:{KEYS['analyst']}") as base:
+        with urllib.request.urlopen(f"{base}/ready", timeout=10) as r:
             assert r.status == 200
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        if proc.stderr:
-            proc.stderr.close()
 
 
 def test_no_raw_pii_in_api_answers(client: TestClient, bank: Path, session_db: Database) -> None:

@@ -156,3 +156,43 @@ def test_cluster_profiles_match_hand_counts(bank: Path, session_db: Database) ->
     )[0]["n"]
     assert employs > 0
     assert cluster_profiles(session_db, community=-1) == []
+
+
+def test_gds_projection_weighs_ties_like_the_python_formula(
+    bank: Path, session_db: Database
+) -> None:
+    """The Cypher projection and ``tie_weights`` must give every customer pair one weight."""
+    weights = {**clusters.DEFAULT_WEIGHTS, "TRANSFERS": 0.7}
+    name = "test_tie_weights"
+    try:
+        session_db.write(
+            "analytics/project_ties",
+            graph_name=name,
+            weights=clusters.normalize_weights(weights),
+            amount_full=clusters.TRANSFER_AMOUNT_FULL,
+            count_full=clusters.TRANSFER_COUNT_FULL,
+        )
+        streamed = pd.DataFrame(
+            session_db.run_statement(
+                "CALL gds.graph.relationshipProperty.stream($g, 'weight') "
+                "YIELD sourceNodeId, targetNodeId, propertyValue "
+                "RETURN gds.util.asNode(sourceNodeId).customer_id AS a,"
+                " gds.util.asNode(targetNodeId).customer_id AS b, propertyValue AS w",
+                {"g": name},
+            )
+        )
+    finally:
+        session_db.write("analytics/drop_graph", graph_name=name)
+    streamed["pair"] = [tuple(sorted(p)) for p in zip(streamed.a, streamed.b, strict=True)]
+    # an undirected projection streams each relationship once per direction
+    gds_weight = streamed.groupby("pair").w.sum() / 2
+    ties = clusters.read_ties(session_db)
+    assert ties["count"].notna().sum() > 100, "transfers must carry a count"
+    graph = clusters.tie_graph(sorted(set(ties.a) | set(ties.b)), ties, weights)
+    py_weight = pd.Series(
+        {tuple(sorted((u, v))): d["weight"] for u, v, d in graph.edges(data=True)}
+    )
+    assert len(gds_weight) == len(py_weight)
+    joined = pd.concat([gds_weight.rename("gds"), py_weight.rename("py")], axis=1)
+    assert joined.notna().all().all()
+    assert (joined.gds - joined.py).abs().max() < 1e-9

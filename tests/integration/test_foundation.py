@@ -9,6 +9,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from tests.conftest import free_port
 
 from crm_graph.config import GDS_VERSION, NEO4J_VERSION, Settings
 from crm_graph.db import Database, cypher, cypher_names, gds_client, schema_statements
@@ -143,12 +144,6 @@ def test_db_status_json_reports_versions_and_counts(db: Database, neo4j_settings
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _entry_points_of(instance_dir: Path) -> list[int]:
     """Pids of Neo4j server processes of ``instance_dir``, read from /proc."""
     pids = []
@@ -167,8 +162,8 @@ def test_db_start_twice_and_stop_twice(tmp_path: Path) -> None:
         "CRM_NEO4J_URI": "",
         "CRM_DATA_DIR": str(tmp_path),
         "CRM_INSTANCE": "lifecycle",
-        "CRM_BOLT_PORT": str(_free_port()),
-        "CRM_HTTP_PORT": str(_free_port()),
+        "CRM_BOLT_PORT": str(free_port()),
+        "CRM_HTTP_PORT": str(free_port()),
         "CRM_NEO4J_HEAP": "768m",
         "CRM_NEO4J_PAGECACHE": "64m",
     }
@@ -202,7 +197,7 @@ def test_start_on_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
         blocker.listen(1)
         port = int(blocker.getsockname()[1])
         settings = Settings(
-            neo4j_uri=None, data_dir=tmp_path, bolt_port=port, http_port=_free_port()
+            neo4j_uri=None, data_dir=tmp_path, bolt_port=port, http_port=free_port()
         )
         with pytest.raises(PortInUse, match=f"Bolt port {port} is taken"):
             LocalNeo4j(settings).start()
@@ -220,8 +215,8 @@ def test_a_server_that_cannot_start_names_its_log(tmp_path: Path) -> None:
     settings = Settings(
         neo4j_uri=None,
         data_dir=tmp_path,
-        bolt_port=_free_port(),
-        http_port=_free_port(),
+        bolt_port=free_port(),
+        http_port=free_port(),
         neo4j_heap="1k",  # the JVM refuses a heap this small and exits at once
     )
     server = LocalNeo4j(settings)

@@ -47,7 +47,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, tie_weight
+from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, read_ties, tie_weights
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError, NotFoundError
 
@@ -284,12 +284,7 @@ def tie_matrix(ids: pd.Index, ties: pd.DataFrame, weights: dict[str, float]) -> 
         return sp.csr_matrix((n, n))
     a = ids.get_indexer(pd.Index(ties["a"]))
     b = ids.get_indexer(pd.Index(ties["b"]))
-    w = np.array(
-        [
-            tie_weight(k, None if m is None or m != m else float(m), weights)
-            for k, m in zip(ties["type"], ties["amount"], strict=True)
-        ]
-    )
+    w = tie_weights(ties, weights)
     keep = (a >= 0) & (b >= 0) & (a != b) & (w > 0)
     a, b, w = a[keep], b[keep], w[keep]
     m = sp.coo_matrix((np.r_[w, w], (np.r_[a, b], np.r_[b, a])), shape=(n, n)).tocsr()
@@ -349,7 +344,7 @@ def read_churn_data(db: Database, dates: list[date], window_months: int = 6) -> 
     customers = pd.DataFrame(db.read("analytics/read_churn_customers"))
     if customers.empty:
         raise ConfigError("the graph has no customers: run `crm-graph load` first")
-    ties = pd.DataFrame(db.read("analytics/read_ties"), columns=["a", "b", "type", "amount"])
+    ties = read_ties(db)
     contacts, products = {}, {}
     for day in dates:
         half = shift_months(day, -window_months).isoformat()

@@ -2,8 +2,12 @@
 
 The tie graph is undirected and weighted: each tie type has a weight
 (:data:`DEFAULT_WEIGHTS`, configurable), and a TRANSFERS tie weighs more with the
-money moved (``1 + log10(1 + amount) / 6``). Parallel ties between two customers
-add up.
+money moved and with how often it moved: its type weight times ``1 + intensity``,
+where intensity is the mean of ``log10(1 + amount) / log10(1 + 10**6)`` and
+``log(1 + count) / log(1 + 36)``, each capped at 1 (a million moved, or a transfer a
+month for three years, is as strong as a transfer tie gets). The type weights are
+normalized (:func:`normalize_weights`) so that the strongest possible tie weighs 1.
+Parallel ties between two customers add up.
 
 Two backends do the same work:
 
@@ -29,9 +33,12 @@ from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 import networkx as nx
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from crm_graph.db import Database, has_gds
+from crm_graph.errors import ConfigError
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -45,8 +52,11 @@ __all__ = [
     "communities_and_influence",
     "compute_clusters",
     "profile_clusters",
+    "read_ties",
     "store_cluster_profiles",
+    "normalize_weights",
     "tie_graph",
+    "tie_weights",
 ]
 
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -56,6 +66,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "GUARANTEES": 0.8,
     "REFERRED": 0.5,
 }
+
+TIE_TYPES = tuple(DEFAULT_WEIGHTS)
+TRANSFER_AMOUNT_FULL = 1_000_000.0
+TRANSFER_COUNT_FULL = 36
 
 _GDS_GRAPH = "crm_graph_ties"
 _warned = False
@@ -95,20 +109,104 @@ class ClusterBackend(Protocol):
         ...
 
 
-def tie_weight(kind: str, amount: float | None, weights: dict[str, float]) -> float:
-    """Return the weight of one tie.
+def normalize_weights(weights: dict[str, float]) -> dict[str, float]:
+    """Validate tie-type weights and scale them so the strongest possible tie weighs 1.
+
+    A TRANSFERS tie can reach twice its type weight (see the module docstring), so
+    the scale is the largest of the other weights and twice the TRANSFERS weight.
+    Scaling every weight by one factor changes neither the communities nor PageRank;
+    it keeps tie strengths comparable across configurations and in ``[0, 1]``.
+
+    Parameters
+    ----------
+    weights : dict
+        Weight per tie type; types left out weigh 0.
+
+    Returns
+    -------
+    dict
+        A weight for every tie type in :data:`DEFAULT_WEIGHTS`.
+
+    Raises
+    ------
+    ConfigError
+        An unknown tie type, a negative or non-finite weight, or all weights zero.
 
     Examples
     --------
-    >>> tie_weight("FAMILY", None, DEFAULT_WEIGHTS)
+    >>> normalize_weights({"FAMILY": 2.0, "TRANSFERS": 0.5})["FAMILY"]
     1.0
-    >>> round(tie_weight("TRANSFERS", 999_999.0, DEFAULT_WEIGHTS), 3)
-    1.0
+    >>> normalize_weights({"TRANSFERS": 1.0})["TRANSFERS"]
+    0.5
+    >>> normalize_weights({"FRIEND": 1.0})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crm_graph.errors.ConfigError: unknown tie type 'FRIEND' in weights (known: FAMILY, ...)
     """
-    base = weights.get(kind, 0.0)
-    if kind == "TRANSFERS":
-        return base * (1.0 + math.log10(1.0 + (amount or 0.0)) / 6.0)
-    return base
+    for kind, value in weights.items():
+        if kind not in TIE_TYPES:
+            raise ConfigError(
+                f"unknown tie type {kind!r} in weights (known: {', '.join(TIE_TYPES)})"
+            )
+        if not math.isfinite(value) or value < 0:
+            raise ConfigError(f"tie weight for {kind} must be a finite number >= 0, got {value}")
+    full = {kind: float(weights.get(kind, 0.0)) for kind in TIE_TYPES}
+    scale = max(v * (2.0 if k == "TRANSFERS" else 1.0) for k, v in full.items())
+    if scale <= 0:
+        raise ConfigError("at least one tie weight must be > 0")
+    return {k: v / scale for k, v in full.items()}
+
+
+def tie_weights(ties: pd.DataFrame, weights: dict[str, float]) -> npt.NDArray[np.float64]:
+    """Return the weight of each tie.
+
+    Parameters
+    ----------
+    ties : DataFrame
+        Columns ``type`` and ``amount``, and ``count`` when known (a missing column
+        or value counts as no transfer history: intensity from the amount alone).
+    weights : dict
+        Weight per tie type, normalized here (:func:`normalize_weights`).
+
+    Returns
+    -------
+    numpy.ndarray
+        One weight per row, in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"type": ["FAMILY", "TRANSFERS", "TRANSFERS", "TRANSFERS"],
+    ...                   "amount": [None, 999_999.0, 999_999.0, 9.0],
+    ...                   "count": [None, 36, 1, 1]})
+    >>> tie_weights(t, DEFAULT_WEIGHTS).round(3).tolist()
+    [1.0, 1.0, 0.798, 0.59]
+    """
+    w = normalize_weights(weights)
+    base = np.asarray(ties["type"].map(w).fillna(0.0), dtype=np.float64)
+    transfer = (ties["type"] == "TRANSFERS").to_numpy()
+    if not transfer.any():
+        return base
+    amount = pd.to_numeric(ties["amount"], errors="coerce").fillna(0.0).clip(lower=0.0)
+    by_amount = np.minimum(
+        1.0, np.log10(1.0 + amount.to_numpy(dtype=float)) / math.log10(1.0 + TRANSFER_AMOUNT_FULL)
+    )
+    if "count" in ties:
+        count = pd.to_numeric(ties["count"], errors="coerce").fillna(0.0).clip(lower=0.0)
+        by_count = np.minimum(
+            1.0, np.log1p(count.to_numpy(dtype=float)) / math.log1p(TRANSFER_COUNT_FULL)
+        )
+    else:
+        by_count = np.zeros(len(ties))
+    intensity = (by_amount + by_count) / 2.0
+    out: npt.NDArray[np.float64] = np.where(transfer, base * (1.0 + intensity), base)
+    return out
+
+
+def read_ties(db: Database) -> pd.DataFrame:
+    """Read every customer tie: columns ``a``, ``b``, ``type``, ``amount``, ``count``."""
+    return pd.DataFrame(
+        db.read("analytics/read_ties"), columns=["a", "b", "type", "amount", "count"]
+    )
 
 
 def tie_graph(customers: list[str], ties: pd.DataFrame, weights: dict[str, float]) -> nx.Graph:
@@ -119,9 +217,9 @@ def tie_graph(customers: list[str], ties: pd.DataFrame, weights: dict[str, float
     customers : list of str
         Every customer id (isolated customers are nodes too).
     ties : DataFrame
-        Columns ``a``, ``b``, ``type``, ``amount``: one row per tie.
+        Columns ``a``, ``b``, ``type``, ``amount`` (and ``count``): one row per tie.
     weights : dict
-        Weight per tie type.
+        Weight per tie type (see :func:`tie_weights`).
 
     Returns
     -------
@@ -137,11 +235,10 @@ def tie_graph(customers: list[str], ties: pd.DataFrame, weights: dict[str, float
     """
     graph = nx.Graph()
     graph.add_nodes_from(customers)
-    for a, b, kind, amount in ties[["a", "b", "type", "amount"]].itertuples(index=False):
-        if a == b:
-            continue
-        w = tie_weight(kind, None if amount is None or amount != amount else float(amount), weights)
-        if w <= 0:
+    if ties.empty:
+        return graph
+    for a, b, w in zip(ties["a"], ties["b"], tie_weights(ties, weights).tolist(), strict=True):
+        if a == b or w <= 0:
             continue
         if graph.has_edge(a, b):
             graph[a][b]["weight"] += w
@@ -203,7 +300,7 @@ class NetworkxClusters:
         """Compute and write clusters (see :class:`ClusterBackend`)."""
         started = time.perf_counter()
         customers = [r["customer_id"] for r in db.read("analytics/read_customer_ids")]
-        ties = pd.DataFrame(db.read("analytics/read_ties"), columns=["a", "b", "type", "amount"])
+        ties = read_ties(db)
         graph = tie_graph(customers, ties, config.weights)
         frame, modularity = communities_and_influence(graph, config)
         rows = [
@@ -235,7 +332,11 @@ class GdsClusters:
         db.write("analytics/drop_graph", graph_name=_GDS_GRAPH)
         try:
             projected = db.write(
-                "analytics/project_ties", graph_name=_GDS_GRAPH, weights=config.weights
+                "analytics/project_ties",
+                graph_name=_GDS_GRAPH,
+                weights=normalize_weights(config.weights),
+                amount_full=TRANSFER_AMOUNT_FULL,
+                count_full=TRANSFER_COUNT_FULL,
             )[0]
             if config.algorithm == "leiden":
                 result = db.write(

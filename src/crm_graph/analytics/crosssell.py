@@ -63,7 +63,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from crm_graph.analytics.churn import data_as_of, shift_months, tie_matrix
-from crm_graph.analytics.clusters import DEFAULT_WEIGHTS
+from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, read_ties
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 
@@ -110,7 +110,7 @@ class CrossSellData:
     customers: pd.DataFrame  # customer_id, kind, status, churned_on, influence, name
     products: pd.DataFrame  # product_id, name, category, eligible
     holdings: pd.DataFrame  # customer_id, product_id, opened_on, closed_on
-    ties: pd.DataFrame  # a, b, type, amount
+    ties: pd.DataFrame  # a, b, type, amount, count
     offers: pd.DataFrame  # customer_id, product_id, at
 
 
@@ -160,7 +160,7 @@ def read_crosssell_data(db: Database, offers_since: date) -> CrossSellData:
         db.read("analytics/read_holdings"),
         columns=["customer_id", "product_id", "opened_on", "closed_on"],
     )
-    ties = pd.DataFrame(db.read("analytics/read_ties"), columns=["a", "b", "type", "amount"])
+    ties = read_ties(db)
     offers = pd.DataFrame(
         db.read("analytics/read_offers", since=offers_since.isoformat()),
         columns=["customer_id", "product_id", "at"],

@@ -16,17 +16,19 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_graph import __version__
 from crm_graph.api.deps import ApiError
-from crm_graph.api.routes import churn, clusters, customers, health, queries
+from crm_graph.api.routes import campaigns, churn, clusters, customers, health, queries
 from crm_graph.api.security import parse_keys
 from crm_graph.config import Settings, get_settings
 from crm_graph.db import Database, connect
@@ -39,7 +41,10 @@ from crm_graph.errors import (
     QueryParameterError,
 )
 
-__all__ = ["create_app"]
+__all__ = ["STATIC", "create_app"]
+
+#: The planner's web page, served at ``/app`` (plain files, no build step).
+STATIC = Path(__file__).parent / "static"
 
 log = logging.getLogger("crm_graph.api")
 
@@ -225,7 +230,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     if db is not None:
         app.state.db = db
     _install_handlers(app)
-    for module in (health, customers, clusters, churn, queries):
+    for module in (health, customers, clusters, churn, campaigns, queries):
         app.include_router(module.router)
+    app.mount("/app", StaticFiles(directory=STATIC, html=True), name="app")
     app.add_middleware(BodyLimit, limit=settings.api_max_body_bytes)
     return app

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,6 +11,15 @@ __all__ = [
     "Account",
     "AtRiskItem",
     "AtRiskPage",
+    "CampaignGroup",
+    "CampaignIn",
+    "CampaignPage",
+    "CampaignPlanOut",
+    "CampaignResultsOut",
+    "CampaignSummary",
+    "CampaignTarget",
+    "ChurnFlow",
+    "ChurnFlows",
     "ClusterDetail",
     "ClusterPage",
     "ClusterSummary",
@@ -20,9 +30,12 @@ __all__ = [
     "NetworkEdge",
     "NetworkNode",
     "NetworkResponse",
+    "Product",
+    "ProductList",
     "QueryInfo",
     "QueryRequest",
     "QueryResult",
+    "ReachEstimate",
     "Ready",
     "Recommendation",
     "RecommendationPage",
@@ -283,3 +296,159 @@ class QueryResult(BaseModel):
     columns: list[str]
     items: list[dict[str, Any]]
     truncated: bool = Field(description="True when more rows existed than the API returns.")
+
+
+class Product(BaseModel):
+    """A product of the catalogue."""
+
+    product_id: str = Field(examples=["CARD_CREDIT"])
+    name: str | None = Field(default=None, examples=["信用卡 Credit card"])
+    category: str | None = Field(default=None, examples=["card"])
+    eligible: str | None = Field(default=None, examples=["person"])
+    recommended: int = Field(description="Customers with the product among their recommendations.")
+
+
+class ProductList(BaseModel):
+    """The product catalogue."""
+
+    items: list[Product]
+
+
+class CampaignIn(BaseModel):
+    """A campaign to plan (see docs/campaigns.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,64}$", examples=["CARD_CREDIT"])
+    budget: int = Field(ge=1, le=10_000, description="Customers to contact.", examples=[500])
+    name: str | None = Field(default=None, max_length=120)
+    tiers: list[Literal["private", "wealth", "affluent", "mass"]] | None = Field(
+        default=None, max_length=4
+    )
+    branch_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]{1,64}$")
+    community: int | None = Field(default=None, ge=0, le=2**53)
+    channel: (
+        Literal[
+            "branch_counter", "atm", "call_center", "online_banking", "mobile_banking",
+            "corporate_banking",
+        ]
+        | None
+    ) = None  # fmt: skip
+    exclude_contacted_days: int = Field(default=30, ge=0, le=3650)
+    rm_capacity_per_week: int = Field(default=20, ge=0, le=1000)
+    weeks: int = Field(default=4, ge=1, le=52)
+    seeds: int | None = Field(default=None, ge=0, le=200)
+    control_share: float = Field(default=0.1, ge=0.0, le=0.5)
+    starts_on: date | None = None
+    dry_run: bool = Field(default=False, description="Plan only; do not record the campaign.")
+
+
+class CampaignTarget(BaseModel):
+    """One customer of a plan."""
+
+    customer_id: str
+    name: str | None
+    kind: str | None = Field(default=None, examples=["person"])
+    group: Literal["seed", "target", "control"]
+    rank: int
+    score: float | None
+    tier: str | None = None
+    channel: str | None
+    rm_id: str | None
+    rm_name: str | None = None
+    reasons: list[str] = Field(default_factory=list)
+
+
+class ReachEstimate(BaseModel):
+    """Simulated word-of-mouth reach of a seed set."""
+
+    mean: float
+    low: float = Field(description="5th percentile of the simulations.")
+    high: float = Field(description="95th percentile of the simulations.")
+
+
+class CampaignPlanOut(BaseModel):
+    """A campaign plan: contacts (seeds and targets), control group, expected yield."""
+
+    campaign_id: str = Field(examples=["CMP-20260105-1a2b3c4d"])
+    name: str
+    product_id: str
+    product: str
+    budget: int
+    starts_on: str
+    ends_on: str
+    planned_at: str
+    recorded: bool
+    filters: dict[str, Any]
+    audience: int = Field(description="Customers matching the filters.")
+    with_score: int = Field(description="Of those, with the product among their recommendations.")
+    contacts: list[CampaignTarget]
+    control: list[CampaignTarget]
+    expected_conversions: float
+    conversions_interval: tuple[float, float] = Field(description="90% interval.")
+    expected_reach: float
+    reach_interval: tuple[float, float] = Field(description="5th to 95th percentile.")
+    seed_comparison: dict[str, ReachEstimate] = Field(
+        description="Reach of the greedy seeds next to top-degree and top-PageRank seeds."
+    )
+    channels: dict[str, int]
+    notes: list[str]
+
+
+class CampaignSummary(BaseModel):
+    """A recorded campaign."""
+
+    campaign_id: str
+    name: str | None
+    product_id: str | None
+    product: str | None
+    starts_on: str | None
+    ends_on: str | None
+    planned_at: str | None
+    planned_by: str | None
+    budget: int | None
+    expected_conversions: float | None
+    targeted: int
+
+
+class CampaignPage(BaseModel):
+    """A page of campaigns, newest first."""
+
+    items: list[CampaignSummary]
+    next_cursor: str | None = None
+
+
+class CampaignGroup(BaseModel):
+    """Outcomes of one group of a campaign."""
+
+    customers: int
+    opened: int = Field(description="Opened the promoted product on or after the start.")
+    conversion_rate: float | None
+    outcomes_loaded: int
+    response_rate: float | None
+    reported_conversion_rate: float | None
+
+
+class CampaignResultsOut(BaseModel):
+    """A recorded campaign with its results per group and the uplift over control."""
+
+    campaign: CampaignSummary
+    groups: dict[str, CampaignGroup]
+    uplift: float | None
+    uplift_interval: tuple[float, float] | None
+    targets: list[CampaignTarget] = Field(description="The first 200 of every group.")
+
+
+class ChurnFlow(BaseModel):
+    """Churned customers who went to one competitor."""
+
+    competitor_id: str
+    competitor: str | None = None
+    customers: int
+    amount_moved: float
+
+
+class ChurnFlows(BaseModel):
+    """Where churned customers went, most money first."""
+
+    items: list[ChurnFlow]

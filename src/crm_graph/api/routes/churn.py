@@ -10,9 +10,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from crm_graph.analytics.churn import follow_probabilities, retention_list, what_if
 from crm_graph.api.deps import ApiError, Caller, DbDep, decode_cursor, encode_cursor, require
 from crm_graph.api.routes.customers import ERRORS
-from crm_graph.api.schemas import AtRiskItem, AtRiskPage, WhatIfRequest, WhatIfResult
+from crm_graph.api.schemas import (
+    AtRiskItem,
+    AtRiskPage,
+    ChurnFlow,
+    ChurnFlows,
+    WhatIfRequest,
+    WhatIfResult,
+)
 from crm_graph.api.security import Role
 from crm_graph.errors import NotFoundError
+from crm_graph.queries import run_query
 
 router = APIRouter(prefix="/v1/churn", tags=["churn"])
 Browsing = Annotated[Caller, Depends(require(Role.ANALYST, Role.MARKETING))]
@@ -83,3 +91,9 @@ def churn_what_if(
     for f in result["followers"]:
         f["name"] = caller.name(f.get("name"), "person")
     return WhatIfResult(**result)
+
+
+@router.get("/flows", response_model=ChurnFlows, responses=ERRORS)
+def flows(db: DbDep, caller: Browsing) -> ChurnFlows:
+    """Where churned customers went: customers and money per competitor (library query)."""
+    return ChurnFlows(items=[ChurnFlow(**r) for r in run_query(db, "count_churn_destinations")])

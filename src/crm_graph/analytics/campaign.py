@@ -1,0 +1,884 @@
+"""Cross-sell campaign planning: whom to contact, why, how, and what it should yield.
+
+A plan for one product and a budget (the number of customers the bank can contact)
+has three groups:
+
+``seed``
+    Word-of-mouth seeds: customers chosen by influence maximization over the tie
+    graph, so that the product spreads from them as far as possible. Seeds are
+    contacted and count against the budget.
+``target``
+    The customers most likely to take the product, ranked by their cross-sell score
+    (the blended adoption probability the cross-sell run stored on RECOMMENDED). Only
+    customers for whom the product is among their stored recommendations are
+    targets, so the eligibility and suppression rules of the cross-sell engine apply.
+``control``
+    A random hold-out drawn at planning time from the same ranked pool as the
+    targets (``control_share`` of it): not contacted, so that the conversion of the
+    targets can later be compared with theirs (:func:`campaign_results`).
+
+**Audience.** Active customers (never churned ones), filtered by tier, home branch,
+community and channel (enrolled in it: the generated sources carry no marketing
+consent, so enrolment in a channel stands for being reachable through it), leaving
+out customers with any contact in the last ``exclude_contacted_days`` days.
+
+**Word of mouth.** An independent-cascade model on the undirected tie graph of active
+customers: a tie passes the product on with probability ``spread x weight`` (the
+normalized tie weight of :mod:`crm_graph.analytics.clusters`; parallel ties combine
+as independent chances). With symmetric probabilities a cascade's live-edge sample is
+an undirected graph, and the customers one seed reaches are its connected component.
+:func:`live_edge_components` draws ``simulations`` such samples once; the expected
+reach of a seed set is then the mean size of the union of their components, which is
+monotone and submodular, so the greedy choice (:func:`greedy_seeds`, lazily
+evaluated as in CELF) is within ``1 - 1/e`` of the best seed set on the samples.
+The reach reported, and the comparison with top-degree and top-PageRank seeds
+(:func:`compare_seeds`), use fresh samples, not the ones the seeds were chosen on.
+
+**Channel and relationship manager.** Companies, and private, wealth and affluent
+customers who have a relationship manager, are contacted by their RM while the RM
+has capacity (``rm_capacity_per_week x weeks`` contacts per RM, in rank order);
+everyone else through the first channel they are enrolled in from
+:data:`DIGITAL_CHANNELS` (the call center when none). A channel filter sends every
+contact through that channel.
+
+**Expected yield.** Expected conversions are the sum of the contacted customers'
+scores, with a 90% interval from the normal approximation of the sum of independent
+Bernoulli outcomes; expected reach is the mean simulated reach of the seeds with the
+5th-95th percentile of the simulations.
+
+Plans are recorded in the graph (:func:`record_campaign`) as
+``(Campaign)-[:PROMOTES]->(Product)`` and ``(Campaign)-[:TARGETED {group, rank,
+score, channel, rm_id, reasons, at}]->(Customer)``; outcomes are loaded back with
+:func:`load_outcomes` and measured against the control group by
+:func:`campaign_results`.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import json
+import math
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, tie_weights
+from crm_graph.db import Database
+from crm_graph.errors import ConfigError, NotFoundError
+
+__all__ = [
+    "DIGITAL_CHANNELS",
+    "GROUPS",
+    "RM_TIERS",
+    "CampaignConfig",
+    "CampaignPlan",
+    "CampaignRequest",
+    "CampaignResults",
+    "Target",
+    "campaign_results",
+    "compare_seeds",
+    "export_plan",
+    "greedy_seeds",
+    "live_edge_components",
+    "load_outcomes",
+    "plan_campaign",
+    "plan_from_frames",
+    "record_campaign",
+    "simulate_reach",
+]
+
+Array = npt.NDArray[Any]
+GROUPS = ("seed", "target", "control")
+RM_TIERS = frozenset({"private", "wealth", "affluent"})
+DIGITAL_CHANNELS = ("mobile_banking", "online_banking", "corporate_banking", "call_center")
+RM_CHANNEL = "relationship_manager"
+Z90 = 1.6448536269514722  # two-sided 90% normal quantile
+
+
+@dataclass(frozen=True)
+class CampaignRequest:
+    """What the planner asks for.
+
+    Raises
+    ------
+    ConfigError
+        On a budget below 1, a control share outside ``[0, 0.5]``, more seeds than
+        the budget, or a negative capacity, duration or exclusion window.
+    """
+
+    product_id: str
+    budget: int
+    name: str | None = None
+    tiers: tuple[str, ...] | None = None
+    branch_id: str | None = None
+    community: int | None = None
+    channel: str | None = None
+    exclude_contacted_days: int = 30
+    rm_capacity_per_week: int = 20
+    weeks: int = 4
+    seeds: int | None = None
+    control_share: float = 0.1
+    starts_on: date | None = None
+
+    def __post_init__(self) -> None:
+        """Check the request (see the class docstring)."""
+        if not self.product_id:
+            raise ConfigError("product_id is required")
+        if self.budget < 1:
+            raise ConfigError(f"budget must be at least 1 contact, got {self.budget}")
+        if not 0.0 <= self.control_share <= 0.5:
+            raise ConfigError(f"control_share must be between 0 and 0.5, got {self.control_share}")
+        if self.seeds is not None and not 0 <= self.seeds <= self.budget:
+            raise ConfigError(f"seeds must be between 0 and the budget, got {self.seeds}")
+        for label, value in (
+            ("exclude_contacted_days", self.exclude_contacted_days),
+            ("rm_capacity_per_week", self.rm_capacity_per_week),
+            ("weeks", self.weeks),
+        ):
+            if value < 0:
+                raise ConfigError(f"{label} must be >= 0, got {value}")
+        if self.weeks < 1:
+            raise ConfigError("weeks must be at least 1")
+
+    @property
+    def seed_count(self) -> int:
+        """Seeds asked for, or by default a tenth of the budget, at most 50."""
+        return self.seeds if self.seeds is not None else min(50, self.budget // 10)
+
+    def filters(self) -> dict[str, Any]:
+        """Return the audience filters, for the record."""
+        return {
+            "tiers": list(self.tiers) if self.tiers else None,
+            "branch_id": self.branch_id,
+            "community": self.community,
+            "channel": self.channel,
+            "exclude_contacted_days": self.exclude_contacted_days,
+            "rm_capacity_per_week": self.rm_capacity_per_week,
+            "weeks": self.weeks,
+        }
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    """Settings of the word-of-mouth model."""
+
+    spread: float = 0.15
+    simulations: int = 200
+    seed: int = 42
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+
+@dataclass(frozen=True)
+class Target:
+    """One customer in a plan."""
+
+    customer_id: str
+    name: str
+    kind: str | None
+    group: str
+    rank: int
+    score: float | None
+    tier: str | None
+    channel: str | None
+    rm_id: str | None
+    rm_name: str | None
+    reasons: list[str]
+
+
+@dataclass
+class CampaignPlan:
+    """A campaign plan (see the module docstring)."""
+
+    campaign_id: str
+    name: str
+    product_id: str
+    product: str
+    budget: int
+    starts_on: str
+    ends_on: str
+    planned_at: str
+    filters: dict[str, Any]
+    audience: int
+    with_score: int
+    contacts: list[Target]
+    control: list[Target]
+    expected_conversions: float
+    conversions_interval: tuple[float, float]
+    expected_reach: float
+    reach_interval: tuple[float, float]
+    seed_comparison: dict[str, dict[str, float]]
+    channels: dict[str, int]
+    notes: list[str]
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+# ---------------------------------------------------------------- word of mouth
+
+
+def live_edge_components(
+    n: int, a: Array, b: Array, probability: Array, runs: int, seed: int
+) -> tuple[Array, list[Array]]:
+    """Sample live-edge graphs of an undirected independent cascade.
+
+    Parameters
+    ----------
+    n : int
+        Number of nodes.
+    a, b : ndarray of int
+        Edge end points (each undirected edge once).
+    probability : ndarray of float
+        Chance that the edge passes the cascade.
+    runs : int
+        Number of samples.
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    (ndarray, list of ndarray)
+        Component label of every node in every sample ``[runs, n]``, and the size of
+        each component per sample.
+
+    Examples
+    --------
+    >>> labels, sizes = live_edge_components(
+    ...     3, np.array([0]), np.array([1]), np.array([1.0]), runs=2, seed=0)
+    >>> [int(s[labels[0, 0]]) for s in sizes], int(sizes[0][labels[0, 2]])
+    ([2, 2], 1)
+    """
+    rng = np.random.default_rng(seed)
+    labels = np.empty((runs, n), dtype=np.int32)
+    sizes: list[Array] = []
+    for r in range(runs):
+        live = rng.random(a.size) < probability
+        graph = sp.coo_matrix((np.ones(int(live.sum())), (a[live], b[live])), shape=(n, n))
+        _, label = connected_components(graph, directed=False)
+        labels[r] = label
+        sizes.append(np.bincount(label, minlength=int(label.max()) + 1 if n else 0))
+    return labels, sizes
+
+
+def simulate_reach(labels: Array, sizes: list[Array], seeds: list[int]) -> Array:
+    """Reach of a seed set in each sample: the size of the union of their components.
+
+    Examples
+    --------
+    >>> labels = np.array([[0, 0, 1], [0, 1, 2]])
+    >>> sizes = [np.array([2, 1]), np.array([1, 1, 1])]
+    >>> simulate_reach(labels, sizes, [0, 1]).tolist()
+    [2, 2]
+    """
+    out = np.zeros(labels.shape[0], dtype=np.int64)
+    if not seeds:
+        return out
+    for r in range(labels.shape[0]):
+        comps = np.unique(labels[r, seeds])
+        out[r] = int(sizes[r][comps].sum())
+    return out
+
+
+def greedy_seeds(labels: Array, sizes: list[Array], candidates: Array, k: int) -> list[int]:
+    """Choose ``k`` seeds that maximize expected reach on the samples (CELF).
+
+    Reach is submodular, so a candidate's marginal gain can only shrink as seeds are
+    added; each step re-evaluates only the candidate on top of the heap until its
+    fresh gain stays on top.
+
+    Parameters
+    ----------
+    labels, sizes
+        From :func:`live_edge_components`.
+    candidates : ndarray of bool
+        Which nodes may be seeds.
+    k : int
+        Number of seeds.
+
+    Returns
+    -------
+    list of int
+        Seeds in the order chosen.
+
+    Examples
+    --------
+    >>> labels = np.array([[0, 0, 0, 1, 2]])
+    >>> sizes = [np.array([3, 1, 1])]
+    >>> greedy_seeds(labels, sizes, np.ones(5, dtype=bool), 2)
+    [0, 3]
+    """
+    runs = labels.shape[0]
+    covered = [np.zeros(s.size, dtype=bool) for s in sizes]
+    first = np.zeros(labels.shape[1])
+    for r in range(runs):
+        first += sizes[r][labels[r]]
+    heap = [(-first[v] / runs, int(v), 0) for v in np.flatnonzero(candidates)]
+    heapq.heapify(heap)
+    chosen: list[int] = []
+    while heap and len(chosen) < k:
+        neg_gain, v, stamp = heapq.heappop(heap)
+        if stamp == len(chosen):
+            chosen.append(v)
+            for r in range(runs):
+                covered[r][labels[r, v]] = True
+            continue
+        gain = sum(
+            0 if covered[r][labels[r, v]] else int(sizes[r][labels[r, v]]) for r in range(runs)
+        )
+        heapq.heappush(heap, (-gain / runs, v, len(chosen)))
+    return chosen
+
+
+def compare_seeds(
+    labels: Array,
+    sizes: list[Array],
+    chosen: list[int],
+    degree: Array,
+    pagerank: Array,
+    candidates: Array,
+) -> dict[str, dict[str, float]]:
+    """Mean and 5th-95th percentile reach of the chosen, top-degree and top-PageRank seeds.
+
+    All three seed sets have the size of ``chosen`` and come from ``candidates``.
+    """
+    k = len(chosen)
+    pool = np.flatnonzero(candidates)
+    by_degree = pool[np.lexsort((pool, -degree[pool]))][:k].tolist()
+    by_rank = pool[np.lexsort((pool, -pagerank[pool]))][:k].tolist()
+    out = {}
+    for name, seeds in (("greedy", chosen), ("top_degree", by_degree), ("top_pagerank", by_rank)):
+        reach = simulate_reach(labels, sizes, seeds)
+        out[name] = {
+            "mean": float(reach.mean()) if reach.size else 0.0,
+            "low": float(np.percentile(reach, 5)) if reach.size else 0.0,
+            "high": float(np.percentile(reach, 95)) if reach.size else 0.0,
+        }
+    return out
+
+
+# ---------------------------------------------------------------- planning
+
+
+def _channel(row: Any, request: CampaignRequest, rm_left: dict[str, int]) -> tuple[str, bool]:
+    """Pick the contact channel; True when it uses the RM's capacity."""
+    if request.channel:
+        return request.channel, False
+    rm = row.rm_id
+    if rm and (row.kind == "company" or row.tier in RM_TIERS) and rm_left.get(rm, 0) > 0:
+        return RM_CHANNEL, True
+    enrolled = set(row.channels or [])
+    order: tuple[str, ...] = DIGITAL_CHANNELS
+    if row.kind == "company":
+        order = ("corporate_banking", *[c for c in DIGITAL_CHANNELS if c != "corporate_banking"])
+    return next((c for c in order if c in enrolled), "call_center"), False
+
+
+def plan_from_frames(
+    audience: pd.DataFrame,
+    ties: pd.DataFrame,
+    request: CampaignRequest,
+    config: CampaignConfig,
+    product: str,
+    today: date,
+) -> CampaignPlan:
+    """Plan a campaign from an audience and the tie graph (no database).
+
+    Parameters
+    ----------
+    audience : DataFrame
+        The columns of ``cypher/campaign/read_audience.cypher``, one row per customer
+        the campaign may contact.
+    ties : DataFrame
+        Ties among active customers: ``a``, ``b``, ``type``, ``amount``, ``count``.
+    request : CampaignRequest
+        Product, budget and filters.
+    config : CampaignConfig
+        Word-of-mouth settings.
+    product : str
+        The product's display name.
+    today : date
+        Planning date (the default start).
+
+    Returns
+    -------
+    CampaignPlan
+        With a fresh ``campaign_id``; nothing is written.
+    """
+    started = time.perf_counter()
+    starts = request.starts_on or today
+    ids = pd.Index(
+        pd.unique(pd.concat([audience["customer_id"], ties["a"], ties["b"]], ignore_index=True))
+    )
+    n = len(ids)
+    pos = pd.Series(np.arange(len(audience)), index=audience["customer_id"])
+    candidates = np.zeros(n, dtype=bool)
+    candidates[ids.get_indexer(pd.Index(audience["customer_id"]))] = True
+    # word of mouth
+    a = ids.get_indexer(pd.Index(ties["a"])) if len(ties) else np.zeros(0, dtype=int)
+    b = ids.get_indexer(pd.Index(ties["b"])) if len(ties) else np.zeros(0, dtype=int)
+    p = (
+        np.clip(config.spread * tie_weights(ties, config.weights), 0.0, 1.0)
+        if len(ties)
+        else np.zeros(0)
+    )
+    keep = a != b
+    a, b, p = a[keep], b[keep], p[keep]
+    labels, sizes = live_edge_components(n, a, b, p, config.simulations, config.seed)
+    k = min(request.seed_count, int(candidates.sum()))
+    seeds = greedy_seeds(labels, sizes, candidates, k)
+    fresh_labels, fresh_sizes = live_edge_components(
+        n, a, b, p, config.simulations, config.seed + 1
+    )
+    degree = np.bincount(np.r_[a, b], minlength=n).astype(float)
+    pagerank = np.zeros(n)
+    pagerank[ids.get_indexer(pd.Index(audience["customer_id"]))] = audience["influence"].fillna(0.0)
+    comparison = compare_seeds(fresh_labels, fresh_sizes, seeds, degree, pagerank, candidates)
+    one_alone = {
+        v: float(np.mean([fresh_sizes[r][fresh_labels[r, v]] for r in range(len(fresh_sizes))]))
+        for v in seeds
+    }
+    # targets and control from the ranked pool
+    seed_ids = {str(ids[v]) for v in seeds}
+    pool = audience[audience["score"].notna() & ~audience["customer_id"].isin(seed_ids)]
+    pool = pool.sort_values(["score", "customer_id"], ascending=[False, True])
+    n_targets = max(0, request.budget - len(seeds))
+    n_control = (
+        round(n_targets * request.control_share / (1.0 - request.control_share))
+        if request.control_share
+        else 0
+    )
+    top = pool.head(n_targets + n_control)
+    rng = np.random.default_rng(config.seed)
+    held = (
+        set(rng.choice(top["customer_id"].to_numpy(), size=n_control, replace=False).tolist())
+        if n_control and len(top) > n_control
+        else set()
+    )
+    rm_left: dict[str, int] = {}
+    for rm in audience["rm_id"].dropna().unique():
+        rm_left[str(rm)] = request.rm_capacity_per_week * request.weeks
+    contacts: list[Target] = []
+    control: list[Target] = []
+    channels: dict[str, int] = {}
+
+    def target(row: Any, group: str, rank: int, reasons: list[str]) -> Target:
+        channel: str | None = None
+        if group != "control":
+            channel, uses_rm = _channel(row, request, rm_left)
+            if uses_rm:
+                rm_left[str(row.rm_id)] -= 1
+            channels[channel] = channels.get(channel, 0) + 1
+        return Target(
+            customer_id=str(row.customer_id),
+            name=str(row.name or ""),
+            kind=None if pd.isna(row.kind) else str(row.kind),
+            group=group,
+            rank=rank,
+            score=None if pd.isna(row.score) else float(row.score),
+            tier=None if pd.isna(row.tier) else str(row.tier),
+            channel=channel,
+            rm_id=None if pd.isna(row.rm_id) else str(row.rm_id),
+            rm_name=None if pd.isna(row.rm_name) else str(row.rm_name),
+            reasons=reasons,
+        )
+
+    for rank, v in enumerate(seeds, start=1):
+        row = audience.iloc[int(pos[str(ids[v])])]
+        why = [
+            f"word-of-mouth seed: reaches {one_alone[v]:.1f} customers on average in "
+            f"simulation ({int(degree[v])} ties)"
+        ]
+        if row.holds:
+            why.append(f"already holds {product}: can recommend it first-hand")
+        why += _reasons(row.reasons)[:2]
+        contacts.append(target(row, "seed", rank, why))
+    rank = 0
+    for item in top.itertuples(index=False):
+        if item.customer_id in held:
+            control.append(target(item, "control", len(control) + 1, _reasons(item.reasons)))
+        else:
+            rank += 1
+            contacts.append(target(item, "target", rank, _reasons(item.reasons)))
+    scores = np.array([t.score for t in contacts if t.score is not None and not _holds(t)])
+    expected = float(scores.sum())
+    spread = Z90 * math.sqrt(float((scores * (1 - scores)).sum()))
+    notes = []
+    if len(pool) < n_targets + n_control:
+        notes.append(
+            f"only {len(pool):,} customers in the audience have {product} among their "
+            f"recommendations; the plan contacts fewer than the budget allows"
+        )
+    if not len(audience):
+        notes.append("no customer matches the audience filters")
+    greedy = comparison["greedy"]
+    stamp = datetime.now(UTC)
+    return CampaignPlan(
+        campaign_id=f"CMP-{starts:%Y%m%d}-{secrets.token_hex(4)}",
+        name=request.name or f"{product} cross-sell {starts:%Y-%m}",
+        product_id=request.product_id,
+        product=product,
+        budget=request.budget,
+        starts_on=starts.isoformat(),
+        ends_on=(starts + timedelta(weeks=request.weeks)).isoformat(),
+        planned_at=stamp.isoformat(timespec="seconds"),
+        filters=request.filters(),
+        audience=len(audience),
+        with_score=int(audience["score"].notna().sum()),
+        contacts=contacts,
+        control=control,
+        expected_conversions=round(expected, 2),
+        conversions_interval=(round(max(0.0, expected - spread), 2), round(expected + spread, 2)),
+        expected_reach=round(greedy["mean"], 2),
+        reach_interval=(greedy["low"], greedy["high"]),
+        seed_comparison=comparison,
+        channels=channels,
+        notes=notes,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _reasons(value: Any) -> list[str]:
+    return [str(r) for r in value if r] if isinstance(value, list | tuple | np.ndarray) else []
+
+
+def _holds(t: Target) -> bool:
+    return t.group == "seed" and any(r.startswith("already holds") for r in t.reasons)
+
+
+def plan_campaign(
+    db: Database,
+    request: CampaignRequest,
+    config: CampaignConfig | None = None,
+    today: date | None = None,
+) -> CampaignPlan:
+    """Plan a campaign on the graph (nothing is written; see :func:`record_campaign`).
+
+    Parameters
+    ----------
+    db : Database
+        A graph the cross-sell run has scored (RECOMMENDED) and clusters have
+        profiled (influence).
+    request : CampaignRequest
+        Product, budget and filters.
+    config : CampaignConfig, optional
+        Word-of-mouth settings.
+    today : date, optional
+        Planning date (default: today, UTC).
+
+    Returns
+    -------
+    CampaignPlan
+
+    Raises
+    ------
+    NotFoundError
+        If the product does not exist.
+    ConfigError
+        If the graph has no cross-sell scores yet.
+    """
+    config = config or CampaignConfig()
+    today = today or datetime.now(UTC).date()
+    found = db.read("campaign/read_product", product_id=request.product_id)
+    if not found:
+        raise NotFoundError(f"no product {request.product_id!r}")
+    product = str(found[0]["name"] or request.product_id)
+    since = (
+        (today - timedelta(days=request.exclude_contacted_days)).isoformat()
+        if request.exclude_contacted_days
+        else None
+    )
+    audience = pd.DataFrame(
+        db.read(
+            "campaign/read_audience",
+            product_id=request.product_id,
+            tiers=list(request.tiers) if request.tiers else None,
+            branch_id=request.branch_id,
+            community=request.community,
+            channel=request.channel,
+            contacted_since=since,
+        ),
+        columns=[
+            "customer_id",
+            "name",
+            "kind",
+            "tier",
+            "influence",
+            "community",
+            "branch_id",
+            "score",
+            "rank",
+            "reasons",
+            "holds",
+            "rm_id",
+            "rm_name",
+            "channels",
+        ],
+    )
+    if not db.read("campaign/read_scored")[0]["scored"]:
+        raise ConfigError("no cross-sell scores in the graph: run `crm-graph analyze crosssell`")
+    ties = pd.DataFrame(
+        db.read("campaign/read_active_ties"), columns=["a", "b", "type", "amount", "count"]
+    )
+    return plan_from_frames(audience, ties, request, config, product, today)
+
+
+def record_campaign(db: Database, plan: CampaignPlan, planned_by: str) -> int:
+    """Write the plan as a Campaign with PROMOTES and TARGETED; return the TARGETED count."""
+    campaign = {
+        "campaign_id": plan.campaign_id,
+        "name": plan.name,
+        "starts_on": plan.starts_on,
+        "ends_on": plan.ends_on,
+        "status": "planned",
+        "planned_at": plan.planned_at,
+        "planned_by": planned_by,
+        "budget": plan.budget,
+        "filters": json.dumps(plan.filters, sort_keys=True),
+        "expected_conversions": plan.expected_conversions,
+        "conversions_low": plan.conversions_interval[0],
+        "conversions_high": plan.conversions_interval[1],
+        "expected_reach": plan.expected_reach,
+        "reach_low": plan.reach_interval[0],
+        "reach_high": plan.reach_interval[1],
+        "seed_comparison": json.dumps(plan.seed_comparison, sort_keys=True),
+    }
+    rows = [
+        {
+            "customer_id": t.customer_id,
+            "group": t.group,
+            "rank": t.rank,
+            "score": t.score,
+            "channel": t.channel,
+            "rm_id": t.rm_id,
+            "reasons": t.reasons,
+        }
+        for t in [*plan.contacts, *plan.control]
+    ]
+    result = db.write(
+        "campaign/create_campaign",
+        campaign=campaign,
+        product_id=plan.product_id,
+        rows=rows,
+        at=plan.planned_at,
+    )
+    return int(result[0]["targeted"]) if result else 0
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """Neutralize spreadsheet formulas in text cells (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def export_plan(plan: CampaignPlan, path: Path) -> int:
+    """Write the plan for the branch as ``.csv`` or ``.xlsx``; return the rows written.
+
+    Seeds and targets come with channel, RM and reasons; the control group is listed
+    as ``control: do not contact``. Text that a spreadsheet would run as a formula is
+    prefixed with ``'``.
+
+    Raises
+    ------
+    ConfigError
+        If the file name ends neither in ``.csv`` nor ``.xlsx``.
+    """
+    header = [
+        "group",
+        "rank",
+        "customer_id",
+        "name",
+        "tier",
+        "score",
+        "channel",
+        "rm_id",
+        "rm_name",
+        "reasons",
+    ]
+    rows = []
+    for t in [*plan.contacts, *plan.control]:
+        channel = t.channel if t.group != "control" else "control: do not contact"
+        rows.append(
+            [
+                t.group,
+                t.rank,
+                t.customer_id,
+                t.name,
+                t.tier,
+                t.score,
+                channel,
+                t.rm_id,
+                t.rm_name,
+                "; ".join(t.reasons),
+            ]
+        )
+    rows = [[_cell(v) for v in row] for row in rows]
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        with path.open("w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+    elif suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "targets"
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        about = book.create_sheet("campaign")
+        for key in ("campaign_id", "name", "product", "budget", "starts_on", "ends_on"):
+            about.append([key, str(getattr(plan, key))])
+        about.append(["expected_conversions", plan.expected_conversions])
+        about.append(["expected_reach", plan.expected_reach])
+        book.save(path)
+    else:
+        raise ConfigError(f"export to .csv or .xlsx, not {path.name!r}")
+    return len(rows)
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+_TRUE = {"1", "true", "yes", "y", "t"}
+_FALSE = {"0", "false", "no", "n", "f", ""}
+
+
+def _flag(value: str, line: int, column: str) -> bool | None:
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False if text else None
+    raise ConfigError(f"outcomes line {line}: {column} must be yes/no/1/0, got {value!r}")
+
+
+def load_outcomes(db: Database, campaign_id: str, path: Path) -> dict[str, Any]:
+    """Load outcomes (``customer_id, responded, converted``) onto a campaign's TARGETED.
+
+    The whole file is checked before anything is written.
+
+    Returns
+    -------
+    dict
+        ``rows``, ``matched`` and ``unknown`` (customer ids not in the campaign).
+
+    Raises
+    ------
+    NotFoundError
+        If the campaign does not exist.
+    ConfigError
+        If the file is missing, lacks a column or has a bad value (line named).
+    """
+    if not db.read("campaign/read_campaign", campaign_id=campaign_id):
+        raise NotFoundError(f"no campaign {campaign_id!r}")
+    if not path.is_file():
+        raise ConfigError(f"outcomes file not found: {path}")
+    rows = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"customer_id", "responded", "converted"} - set(reader.fieldnames or [])
+        if missing:
+            raise ConfigError(f"{path.name}: missing column(s) {', '.join(sorted(missing))}")
+        for line, record in enumerate(reader, start=2):
+            rows.append(
+                {
+                    "customer_id": (record["customer_id"] or "").strip(),
+                    "responded": _flag(record["responded"] or "", line, "responded"),
+                    "converted": _flag(record["converted"] or "", line, "converted"),
+                }
+            )
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    matched = {
+        r["customer_id"]
+        for r in db.write("campaign/set_outcomes", campaign_id=campaign_id, rows=rows, at=at)
+    }
+    unknown = sorted({str(r["customer_id"]) for r in rows} - matched)
+    return {"rows": len(rows), "matched": len(matched), "unknown": unknown}
+
+
+@dataclass
+class CampaignResults:
+    """How a campaign did, per group, and the uplift over the control group."""
+
+    campaign: dict[str, Any]
+    product_id: str | None
+    product: str | None
+    groups: dict[str, dict[str, Any]]
+    uplift: float | None
+    uplift_interval: tuple[float, float] | None
+    targets: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def campaign_results(db: Database, campaign_id: str) -> CampaignResults:
+    """Response and conversion per group and the uplift of contacted targets over control.
+
+    Conversion is measured the same way for every group: an account of the promoted
+    product opened on or after the start. Response and reported conversion come from
+    loaded outcomes (contacted customers only). The uplift's 90% interval is the normal
+    approximation for a difference of two proportions.
+
+    Raises
+    ------
+    NotFoundError
+        If the campaign does not exist.
+    """
+    found = db.read("campaign/read_campaign", campaign_id=campaign_id)
+    if not found:
+        raise NotFoundError(f"no campaign {campaign_id!r}")
+    targets = db.read("campaign/read_targets", campaign_id=campaign_id)
+    groups: dict[str, dict[str, Any]] = {}
+    for group in GROUPS:
+        rows = [t for t in targets if t["group"] == group]
+        reported = [t for t in rows if t["responded"] is not None]
+        groups[group] = {
+            "customers": len(rows),
+            "opened": sum(1 for t in rows if t["opened"]),
+            "conversion_rate": (sum(1 for t in rows if t["opened"]) / len(rows)) if rows else None,
+            "outcomes_loaded": len(reported),
+            "response_rate": (
+                sum(1 for t in reported if t["responded"]) / len(reported) if reported else None
+            ),
+            "reported_conversion_rate": (
+                sum(1 for t in reported if t["converted"]) / len(reported) if reported else None
+            ),
+        }
+    uplift = interval = None
+    t, c = groups["target"], groups["control"]
+    if t["customers"] and c["customers"]:
+        p1, p0 = t["conversion_rate"], c["conversion_rate"]
+        uplift = p1 - p0
+        se = math.sqrt(p1 * (1 - p1) / t["customers"] + p0 * (1 - p0) / c["customers"])
+        interval = (uplift - Z90 * se, uplift + Z90 * se)
+    return CampaignResults(
+        campaign=found[0]["campaign"],
+        product_id=found[0]["product_id"],
+        product=found[0]["product"],
+        groups=groups,
+        uplift=uplift,
+        uplift_interval=interval,
+        targets=targets,
+    )

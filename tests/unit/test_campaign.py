@@ -1,0 +1,214 @@
+"""Campaign planning without a database: word of mouth, groups, channels, export."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from datetime import date
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_graph.analytics.campaign import (
+    CampaignConfig,
+    CampaignRequest,
+    export_plan,
+    greedy_seeds,
+    live_edge_components,
+    plan_from_frames,
+    simulate_reach,
+)
+from crm_graph.analytics.churn import cascade
+from crm_graph.errors import ConfigError
+
+COLUMNS = [
+    "customer_id", "name", "kind", "tier", "influence", "community", "branch_id", "score",
+    "rank", "reasons", "holds", "rm_id", "rm_name", "channels",
+]  # fmt: skip
+
+
+def _naive_greedy(labels: np.ndarray, sizes: list[np.ndarray], k: int) -> list[int]:
+    chosen: list[int] = []
+    for _ in range(k):
+        best = max(
+            (v for v in range(labels.shape[1]) if v not in chosen),
+            key=lambda v: (simulate_reach(labels, sizes, [*chosen, v]).mean(), -v),
+        )
+        chosen.append(best)
+    return chosen
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 3))
+def test_celf_picks_what_plain_greedy_picks(seed: int, k: int) -> None:
+    graph = nx.gnp_random_graph(12, 0.25, seed=seed)
+    a = np.array([u for u, _ in graph.edges], dtype=int)
+    b = np.array([v for _, v in graph.edges], dtype=int)
+    labels, sizes = live_edge_components(12, a, b, np.full(a.size, 0.4), runs=20, seed=seed)
+    lazy = greedy_seeds(labels, sizes, np.ones(12, dtype=bool), k)
+    plain = _naive_greedy(labels, sizes, k)
+    assert simulate_reach(labels, sizes, lazy).mean() == pytest.approx(
+        simulate_reach(labels, sizes, plain).mean()
+    )
+    best = max(
+        simulate_reach(labels, sizes, list(s)).mean() for s in itertools.combinations(range(12), k)
+    )
+    assert simulate_reach(labels, sizes, lazy).mean() >= (1 - 1 / np.e) * best
+
+
+def test_component_reach_matches_a_step_by_step_cascade() -> None:
+    """The live-edge shortcut and a breadth-first cascade estimate the same reach."""
+    graph = nx.barabasi_albert_graph(60, 2, seed=3)
+    a = np.array([u for u, _ in graph.edges], dtype=int)
+    b = np.array([v for _, v in graph.edges], dtype=int)
+    p = np.full(a.size, 0.3)
+    labels, sizes = live_edge_components(60, a, b, p, runs=4000, seed=1)
+    by_components = simulate_reach(labels, sizes, [0]).mean()
+    hit = cascade(np.r_[a, b], np.r_[b, a], np.r_[p, p], 60, 0, runs=4000, seed=2, max_steps=60)
+    assert by_components == pytest.approx(hit.sum(axis=1).mean(), rel=0.05)
+
+
+def test_greedy_spreads_seeds_over_communities() -> None:
+    """Two dense groups: the top-degree pair sits in one, the greedy pair takes both."""
+    g = nx.disjoint_union(nx.complete_graph(8), nx.star_graph(5))
+    g.add_edges_from([(0, 20), (1, 21), (2, 22)])  # hubs 0..2 get extra leaves
+    a = np.array([u for u, _ in g.edges], dtype=int)
+    b = np.array([v for _, v in g.edges], dtype=int)
+    n = max(g.nodes) + 1
+    labels, sizes = live_edge_components(n, a, b, np.full(a.size, 0.9), runs=50, seed=0)
+    seeds = greedy_seeds(labels, sizes, np.ones(n, dtype=bool), 2)
+    clique = set(range(8)) | {20, 21, 22}
+    star = set(range(8, 14))
+    assert len(set(seeds) & clique) == 1
+    assert len(set(seeds) & star) == 1
+    top_degree = [0, 1]  # degree 8 each; the star's centre has 5
+    assert (
+        simulate_reach(labels, sizes, seeds).mean()
+        > simulate_reach(labels, sizes, top_degree).mean() + 4
+    )
+
+
+def _audience(n: int = 40) -> pd.DataFrame:
+    rows = []
+    for i in range(n):
+        rows.append(
+            [
+                f"C{i:03d}",
+                f"name {i}" if i != 5 else '=HYPERLINK("http://x")',
+                "company" if i % 10 == 0 else "person",
+                "wealth" if i % 4 == 0 else "mass",
+                i / n,
+                i % 3,
+                "B1",
+                None if i % 7 == 0 else round(1 - i / n, 3),
+                1,
+                [f"reason {i}"],
+                i % 9 == 0,
+                f"E{i % 2}",
+                f"rm {i % 2}",
+                ["mobile_banking"] if i % 2 else ["online_banking", "corporate_banking"],
+            ]
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _ties(n: int = 40) -> pd.DataFrame:
+    pairs = [(i, (i + 1) % n) for i in range(n)] + [(0, i) for i in range(2, 12)]
+    return pd.DataFrame(
+        {
+            "a": [f"C{i:03d}" for i, _ in pairs],
+            "b": [f"C{j:03d}" for _, j in pairs],
+            "type": ["FAMILY"] * len(pairs),
+            "amount": [None] * len(pairs),
+            "count": [None] * len(pairs),
+        }
+    )
+
+
+def _plan(**kw: object) -> object:
+    request = CampaignRequest(product_id="P", **kw)  # type: ignore[arg-type]
+    return plan_from_frames(
+        _audience(), _ties(), request, CampaignConfig(simulations=50), "Card", date(2026, 1, 1)
+    )
+
+
+def test_plan_groups_budget_control_and_ranking() -> None:
+    plan = _plan(budget=20, seeds=3, control_share=0.2, rm_capacity_per_week=1, weeks=2)
+    seeds = [t for t in plan.contacts if t.group == "seed"]
+    targets = [t for t in plan.contacts if t.group == "target"]
+    assert len(plan.contacts) == 20
+    assert len(seeds) == 3
+    assert len(plan.control) == round(17 * 0.2 / 0.8)
+    ids = [t.customer_id for t in [*plan.contacts, *plan.control]]
+    assert len(ids) == len(set(ids)), "a customer is in one group only"
+    assert all(t.channel is None for t in plan.control)
+    scores = [t.score for t in targets]
+    assert scores == sorted(scores, reverse=True)
+    assert None not in scores
+    worst_target = min(scores)
+    assert all(c.score is not None and c.score >= worst_target for c in plan.control), (
+        "the control group comes from the same ranked pool as the targets"
+    )
+    per_rm: dict[str, int] = {}
+    for t in plan.contacts:
+        if t.channel == "relationship_manager":
+            per_rm[str(t.rm_id)] = per_rm.get(str(t.rm_id), 0) + 1
+    assert per_rm, "wealth customers and companies with an RM go through the RM"
+    assert max(per_rm.values()) <= 2, "RM capacity x weeks is respected"
+    assert sum(plan.channels.values()) == 20
+    assert plan.conversions_interval[0] <= plan.expected_conversions <= plan.conversions_interval[1]
+    assert plan.reach_interval[0] <= plan.expected_reach <= plan.reach_interval[1]
+    assert set(plan.seed_comparison) == {"greedy", "top_degree", "top_pagerank"}
+
+
+def test_a_channel_filter_sends_everyone_through_it() -> None:
+    plan = _plan(budget=10, seeds=0, control_share=0.0, channel="call_center")
+    assert {t.channel for t in plan.contacts} == {"call_center"}
+    assert not plan.control
+
+
+def test_a_small_pool_says_so() -> None:
+    plan = _plan(budget=500, seeds=2)
+    assert len(plan.contacts) < 500
+    assert any("fewer than the budget" in n for n in plan.notes)
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"budget": 0}, "budget"),
+        ({"budget": 5, "control_share": 0.9}, "control_share"),
+        ({"budget": 5, "seeds": 6}, "seeds"),
+        ({"budget": 5, "weeks": 0}, "weeks"),
+        ({"budget": 5, "rm_capacity_per_week": -1}, "rm_capacity_per_week"),
+    ],
+)
+def test_bad_requests_fail_clearly(kw: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        CampaignRequest(product_id="P", **kw)  # type: ignore[arg-type]
+
+
+def test_export_csv_and_xlsx_neutralize_formulas(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    plan = _plan(budget=40, seeds=0, control_share=0.1)
+    assert any(t.name.startswith("=") for t in [*plan.contacts, *plan.control])
+    n = export_plan(plan, tmp_path / "plan.csv")
+    with (tmp_path / "plan.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == n == len(plan.contacts) + len(plan.control)
+    assert not any(r["name"].startswith("=") for r in rows)
+    assert any(r["name"].startswith("'=") for r in rows)
+    assert {r["channel"] for r in rows if r["group"] == "control"} == {"control: do not contact"}
+    export_plan(plan, tmp_path / "plan.xlsx")
+    sheet = load_workbook(tmp_path / "plan.xlsx")["targets"]
+    names = [c.value for c in sheet["D"]][1:]
+    assert len(names) == n
+    assert not any(str(v).startswith("=") for v in names)
+    with pytest.raises(ConfigError, match=r"\.csv or \.xlsx"):
+        export_plan(plan, tmp_path / "plan.pdf")
