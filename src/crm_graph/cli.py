@@ -640,6 +640,38 @@ def serve(
     )
 
 
+@app.command("report")
+def report(
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("out/report.html"),
+    branch: Annotated[
+        str | None, typer.Option(help="A branch id: its home customers only (default: the bank).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the branch report: one self-contained HTML file with its charts embedded."""
+    from crm_graph.report import write_report
+
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ConfigError(f"--out must be an .html file, got {out.name!r}")
+    with open_database(get_settings()) as db:
+        data = write_report(db, out, branch)
+    payload = {
+        "out": str(out),
+        "bytes": out.stat().st_size,
+        "branch": data.branch,
+        "customers": sum(r["customers"] for r in data.tiers),
+        "clusters": len(data.clusters),
+        "campaigns": len(data.campaigns),
+    }
+    _emit(payload, as_json)
+    if not as_json:
+        console.print(
+            f"wrote {out} ({payload['bytes'] / 1024:,.0f} KiB): {payload['customers']:,} "
+            f"customers, {payload['clusters']} clusters on the map, "
+            f"{payload['campaigns']} campaigns"
+        )
+
+
 campaign_app = typer.Typer(
     help="Cross-sell campaigns: plan (targets, word-of-mouth seeds, control), outcomes, results.",
     no_args_is_help=True,
@@ -884,14 +916,21 @@ def demo(
     replace: Annotated[
         bool, typer.Option(help="Allow replacing the graph of a server named by CRM_NEO4J_URI.")
     ] = False,
+    serve_api: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API and web page at the end.")
+    ] = True,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the API.")] = 8000,
     as_json: JsonOpt = False,
 ) -> None:
-    """Start the local server, generate a bank, load and analyze it, print a summary.
+    """Start the local server, generate a bank, load and analyze it, plan a campaign, serve.
 
     The demo starts from an empty graph: it clears the local server's graph first. With
     CRM_NEO4J_URI set it uses that server instead, and clears it only with --replace.
-    The API and web page join the demo when they exist (see the issues).
+    At the end it serves the API and the planner's page on 127.0.0.1 (Ctrl-C stops);
+    without API keys configured it creates a marketing and an analyst key, prints them
+    once and keeps only their digests in out/demo-api-keys.txt.
     """
+    from crm_graph.analytics.campaign import CampaignRequest, plan_campaign, record_campaign
     from crm_graph.analytics.churn import compute_churn, retention_list
     from crm_graph.analytics.clusters import (
         cluster_profiles,
@@ -951,6 +990,12 @@ def demo(
                 "api/read_recommendations", customer_id=at_risk[0]["customer_id"], limit=3
             )
             top_recs = found[0]["items"] if found else []
+        say("Planning a credit-card campaign (500 contacts, word-of-mouth seeds, control)")
+        campaign = plan_campaign(
+            db, CampaignRequest(product_id="CARD_CREDIT", budget=500, name="Demo credit cards")
+        )
+        record_campaign(db, campaign, planned_by="demo")
+        largest = cluster_profiles(db)[:3]
         say("Evaluating against the ground truth")
         scores = evaluate(db, out / "truth")
         counts = graph_counts(db)
@@ -965,6 +1010,14 @@ def demo(
         "churn": asdict(churn),
         "at_risk": at_risk,
         "crosssell": asdict(crosssell),
+        "largest_clusters": [
+            {"community": c.community, "size": c.size, "label": c.label} for c in largest
+        ],
+        "campaign": {
+            k: v
+            for k, v in campaign.to_dict().items()
+            if k not in ("contacts", "control", "filters")
+        },
         "evaluation": scores,
         "counts": counts,
     }
@@ -1008,11 +1061,68 @@ def demo(
             console.print(f"Next best products for {at_risk[0]['customer_id']}:")
             for r in top_recs:
                 console.print(f"  {r['product']}: {'; '.join(r['reasons'])}")
+        console.print("Largest influence clusters:")
+        for c in largest:
+            console.print(f"  {c.community}: {c.size} customers, {c.label}")
+        cmp_ = campaign.seed_comparison
+        low, high = campaign.conversions_interval
+        console.print(
+            f"Campaign {campaign.campaign_id} ({campaign.product}): {len(campaign.contacts)} "
+            f"contacts, {len(campaign.control)} held out; expected conversions "
+            f"{campaign.expected_conversions:.1f} (90%: {low:.1f} to {high:.1f}); word-of-mouth "
+            f"reach {cmp_['greedy']['mean']:.1f} vs top-degree {cmp_['top_degree']['mean']:.1f} "
+            f"and top-PageRank {cmp_['top_pagerank']['mean']:.1f} seeds."
+        )
         console.print(
             f"Neo4j: {settings.uri} (user {settings.neo4j_user}). Try: crm-graph db status, "
             "crm-graph clusters, crm-graph churn at-risk, crm-graph churn report, "
-            "crm-graph query --list, crm-graph serve"
+            "crm-graph query --list, crm-graph campaign list"
         )
+    if serve_api:
+        _serve_demo(settings, out.parent / "demo-api-keys.txt", port, at_risk)
+
+
+def _serve_demo(
+    settings: Settings, keys_file: Path, port: int, at_risk: list[dict[str, Any]]
+) -> None:
+    """Serve the API and web page for the demo; create demo keys when none are set."""
+    import os
+
+    import uvicorn
+
+    from crm_graph.api import create_app
+    from crm_graph.api.security import digest, new_key, parse_keys
+
+    keys = parse_keys(settings.api_keys.get_secret_value(), settings.api_keys_file)
+    shown: dict[str, str] = {}
+    if not keys.roles_by_digest:
+        shown = {"marketing": new_key(), "analyst": new_key()}
+        keys_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(keys_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("# demo keys (digests only), made by crm-graph demo\n")
+            for role, key in shown.items():
+                handle.write(f"{role}:sha256:{digest(key)}\n")
+        settings = settings.model_copy(update={"api_keys_file": keys_file})
+    base = f"http://127.0.0.1:{port}"
+    console.print(
+        f"\n[bold]Open {base}/app/[/bold] (the planner's page) and {base}/docs (OpenAPI)."
+    )
+    if shown:
+        console.print(f"Demo keys (shown once; digests in {keys_file}):")
+        for role, key in shown.items():
+            console.print(f"  {role}: {key}")
+        sample = at_risk[0]["customer_id"] if at_risk else "<customer_id>"
+        key = shown["analyst"]
+        console.print(
+            "Try:\n"
+            f"  curl -s {base}/ready\n"
+            f'  curl -s -H "X-API-Key: {key}" "{base}/v1/churn/at-risk?tier=wealth&limit=3"\n'
+            f'  curl -s -H "X-API-Key: {key}" {base}/v1/customers/{sample}/recommendations\n'
+            f'  curl -s -H "X-API-Key: {key}" {base}/v1/campaigns'
+        )
+    console.print("Serving until Ctrl-C.")
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
 
 
 def main(argv: list[str] | None = None) -> None:

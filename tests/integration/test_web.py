@@ -1,55 +1,27 @@
-"""The planner's web page in a real headless Chromium (Debian's, driven by Playwright).
-
-The browser is Debian's ``chromium`` package (``make test`` installs it where it can);
-Playwright never downloads a browser. Without Chromium the test is skipped, unless
-``CRM_REQUIRE_BROWSER=1`` (CI sets it) turns the skip into a failure. Screenshots go
-to ``CRM_SCREENSHOT_DIR`` (default ``out/screenshots``).
-"""
+"""The planner's web page in a real headless Chromium (see tests/browser.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.browser import CHROMIUM, FLAGS, SHOTS, browser_or_skip
 from tests.conftest import load_bank, serve_api
 
 from crm_graph.api.security import new_key
 from crm_graph.config import Settings
 from crm_graph.db import Database
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(os.environ.get("CRM_SCREENSHOT_DIR", "out/screenshots"))
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MARKETING = new_key()
 ANALYST = new_key()
-
-
-def _browser_or_skip() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if os.environ.get("CRM_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"Chromium not found at {CHROMIUM} and CRM_REQUIRE_BROWSER=1")
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")
 def base_url(
     tmp_path_factory: pytest.TempPathFactory, session_db: Database, neo4j_settings: Settings
 ) -> Iterator[str]:
-    _browser_or_skip()
+    browser_or_skip()
     load_bank(session_db, tmp_path_factory.mktemp("web") / "bank", 2000, seed=31, analyze=True)
     keys = f"marketing:{MARKETING},analyst:{ANALYST}"
     with serve_api(neo4j_settings, CRM_API_KEYS=keys) as base:

@@ -12,8 +12,9 @@ Roles and what they may do:
 role        endpoints                                                   sees PII
 ==========  ==========================================================  ============
 analyst     customers, recommendations, network, clusters, churn,       no (masked)
-            queries
-marketing   customers, recommendations, network, clusters, churn        no (masked)
+            campaigns (read), queries
+marketing   customers, recommendations, network, clusters, churn,       no (masked)
+            campaigns (plan and read)
 service     customers, recommendations (one customer at a time)         yes
 admin       everything                                                  yes
 ==========  ==========================================================  ============
