@@ -11,7 +11,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from bench import api, campaign, churn, clusters, crosssell, generate, load
+from bench import api, campaign, churn, clusters, crosssell, generate, load, pipeline
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -50,7 +50,11 @@ def main() -> None:
     parser.add_argument("--churn-sizes", default="20000,100000")
     parser.add_argument("--crosssell-sizes", default="20000,100000")
     parser.add_argument("--campaign-sizes", default="20000,100000")
-    steps = ["generate", "load", "sweep", "clusters", "churn", "crosssell", "campaign", "api"]
+    parser.add_argument("--pipeline-sizes", default="10000,100000")
+    steps = [
+        "generate", "load", "sweep", "clusters", "churn", "crosssell", "campaign", "api",
+        "pipeline",
+    ]  # fmt: skip
     parser.add_argument("--only", choices=steps, default=None)
     args = parser.parse_args()
     if args.only in (None, "generate"):
@@ -69,6 +73,21 @@ def main() -> None:
         bench_campaign([int(s) for s in args.campaign_sizes.split(",")])
     if args.only in (None, "api"):  # on the graph the campaign run leaves
         bench_api()
+    if args.only in (None, "pipeline"):
+        bench_pipeline([int(s) for s in args.pipeline_sizes.split(",")])
+
+
+def bench_pipeline(sizes: list[int]) -> None:
+    results = pipeline.run(sizes)
+    _write(
+        "pipeline",
+        f"Measured {date.today().isoformat()} on {machine()} by `make bench` "
+        "(bench/pipeline.py): each step in a fresh Python process against the local "
+        "instance (heap 4g, page cache 2g), wall time of the step's work and the process's "
+        "peak RSS (Neo4j's own memory is not in it: the server is a separate JVM with a "
+        "fixed heap and page cache). Store: the instance's data folder after all steps.\n\n"
+        + pipeline.markdown(results),
+    )
 
 
 def bench_campaign(sizes: list[int]) -> None:

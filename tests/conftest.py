@@ -198,19 +198,24 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_api(settings: Settings, **extra: str) -> Iterator[str]:
-    """Run ``crm-graph serve`` in a child process on a free port; yield its base URL."""
+def serve_api(settings: Settings, log: Path | None = None, **extra: str) -> Iterator[str]:
+    """Run ``crm-graph serve`` in a child process on a free port; yield its base URL.
+
+    The server's output goes to ``log`` when given (else it is discarded unless the
+    server fails to start).
+    """
     import json
     import time
     import urllib.error
     import urllib.request
 
     port = free_port()
+    sink = log.open("w", encoding="utf-8") if log is not None else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "crm_graph.cli", "serve", "--port", str(port)],
         env=cli_env(settings, **extra),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=sink if sink is not None else subprocess.PIPE,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -231,3 +236,5 @@ def serve_api(settings: Settings, **extra: str) -> Iterator[str]:
         proc.wait(timeout=30)
         if proc.stderr:
             proc.stderr.close()
+        if sink is not None:
+            sink.close()

@@ -233,8 +233,16 @@ class Database:
             )
         except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
             raise DatabaseUnavailable(f"Neo4j is not reachable: {exc}") from exc
+        except neo4j_errors.TransientError as exc:
+            # e.g. Neo.TransientError.General.DatabaseUnavailable while the server stops or
+            # starts; the driver already retried what it could
+            raise DatabaseUnavailable(f"Neo4j is temporarily unavailable: {exc.code}") from exc
         except neo4j_errors.Neo4jError as exc:
             raise DatabaseError(f"{exc.code}: {exc.message}") from exc
+        except neo4j_errors.DriverError as exc:
+            # connection-level failures other than the two above (a connection dropped
+            # mid-query, no connection free in time, a commit whose outcome is unknown)
+            raise DatabaseUnavailable(f"Neo4j connection failed: {exc!r}") from exc
         return [record.data() for record in records]
 
     def read(self, name: str, **params: Any) -> list[dict[str, Any]]:

@@ -93,6 +93,7 @@ def test_plan_a_campaign_and_see_the_seeds_in_the_graph(base_url: str, page: Any
     assert _painted_pixels(page) > 500, "the network view drew nothing"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "planner.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "planner-top.png"))  # the first screen, for the docs
     # names are masked for the marketing role
     names = page.locator("#targets tbody tr td:nth-child(4)").all_text_contents()
     assert any("*" in n for n in names)

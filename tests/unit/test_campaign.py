@@ -146,6 +146,8 @@ def test_plan_groups_budget_control_and_ranking() -> None:
     assert len(plan.control) == round(17 * 0.2 / 0.8)
     ids = [t.customer_id for t in [*plan.contacts, *plan.control]]
     assert len(ids) == len(set(ids)), "a customer is in one group only"
+    names = dict(zip(_audience()["customer_id"], _audience()["name"], strict=True))
+    assert all(t.name == names[t.customer_id] for t in [*plan.contacts, *plan.control])
     assert all(t.channel is None for t in plan.control)
     scores = [t.score for t in targets]
     assert scores == sorted(scores, reverse=True)

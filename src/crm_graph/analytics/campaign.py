@@ -495,7 +495,8 @@ def plan_from_frames(
         )
 
     for rank, v in enumerate(seeds, start=1):
-        row = audience.iloc[int(pos[str(ids[v])])]
+        # a named tuple, not a Series: Series.name is the index label, not the name column
+        row = next(audience.iloc[[int(pos[str(ids[v])])]].itertuples(index=False))
         why = [
             f"word-of-mouth seed: reaches {one_alone[v]:.1f} customers on average in "
             f"simulation ({int(degree[v])} ties)"

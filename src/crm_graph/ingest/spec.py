@@ -170,6 +170,9 @@ class FileSpec(_Strict):
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     quotechar: str = Field(default='"', min_length=1, max_length=1)
     encoding: str = "utf-8"
+    max_field_chars: int = Field(
+        default=10_000, ge=1, description="Longer fields reject their row (CSV only)."
+    )
     date_formats: tuple[str, ...] = ("%Y-%m-%d",)
     key: tuple[str, ...] = Field(default=(), description="Columns that identify a row.")
     row_id: bool = Field(

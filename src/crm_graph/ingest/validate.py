@@ -10,6 +10,7 @@ returned, so nothing of that source is written.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -58,40 +59,152 @@ def _resolve(extract: Path, spec: FileSpec) -> Path:
     return matches[0]
 
 
-def _read_raw(path: Path, spec: FileSpec) -> pd.DataFrame:
-    if spec.format == "parquet":
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
-            raise SourceFileError(
-                f"{path}: not a readable Parquet file ({type(exc).__name__})"
-            ) from exc
-        return frame.astype("string").fillna("").astype(object)
+@dataclass
+class _Raw:
+    """A file's records as text: the well-formed ones and the structurally bad ones."""
+
+    frame: pd.DataFrame  # one column per header name (duplicates renamed x.1, x.2)
+    lines: list[int]  # the physical line each record of ``frame`` starts on
+    ordinals: list[int]  # each record's position among all records (for ``_row``)
+    bad: pd.DataFrame  # rows with the wrong number of fields or an oversized field
+    records: int  # all records read, good and bad
+
+
+def _dedupe(header: list[str]) -> list[str]:
+    """Rename repeated header names as pandas does: ``x``, ``x.1``, ``x.2``.
+
+    Examples
+    --------
+    >>> _dedupe(["a", "b", "a", "a"])
+    ['a', 'b', 'a.1', 'a.2']
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for name in header:
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}.{seen[name]}")
+        else:
+            seen[name] = 0
+            out.append(name)
+    return out
+
+
+def _read_parquet(path: Path) -> _Raw:
     try:
-        frame = pd.read_csv(
-            path,
-            sep=spec.delimiter,
-            quotechar=spec.quotechar,
-            encoding=spec.encoding,
-            encoding_errors="strict",
-            dtype=str,
-            keep_default_na=False,
-            skipinitialspace=False,
-            quoting=csv.QUOTE_MINIMAL,
-        )
-    except UnicodeDecodeError as exc:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
         raise SourceFileError(
-            f"{path}: cannot be read as {spec.encoding} (byte {exc.start}); "
-            "set 'encoding' in the mapping"
+            f"{path}: not a readable Parquet file ({type(exc).__name__})"
         ) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise SourceFileError(f"{path}: the file is empty (no header)") from exc
-    except pd.errors.ParserError as exc:
-        raise SourceFileError(f"{path}: not a readable CSV ({str(exc).strip()})") from exc
+    frame = frame.astype("string").fillna("").astype(object)
+    n = len(frame)
+    return _Raw(frame, [i + 2 for i in range(n)], list(range(n)), pd.DataFrame(), n)
+
+
+# Python's csv module refuses fields over 128 KiB with an error that ends the file;
+# fields are read whole and the oversized ones rejected row by row instead.
+csv.field_size_limit(1 << 30)
+
+
+#: Control characters other than tab, newline and carriage return (NUL included).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _undecodable_line(path: Path, spec: FileSpec) -> int:
+    """Return the first physical line that does not decode.
+
+    A newline byte is never part of a multi-byte character in the encodings banks
+    use (UTF-8, GBK, GB18030, Big5), so decoding line by line is exact.
+    """
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode(spec.encoding)
+            except UnicodeDecodeError:
+                return number
+    return 0
+
+
+def _clip(value: object, size: int) -> object:
+    return value[:size] + "..." if isinstance(value, str) and len(value) > size else value
+
+
+def _read_csv(path: Path, spec: FileSpec) -> _Raw:
+    """Read a CSV record by record (quotes and embedded newlines as RFC 4180).
+
+    A record with more or fewer fields than the header, or with a field over
+    ``spec.max_field_chars``, is set aside as a reject with the line it starts on;
+    blank lines are skipped. An undecodable byte or a NUL fails the whole file.
+    """
+    try:
+        handle = path.open(encoding=spec.encoding, errors="strict", newline="")
     except LookupError as exc:
         raise SourceFileError(f"{path}: unknown encoding {spec.encoding!r}") from exc
-    frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
-    return frame
+    good: list[list[str]] = []
+    lines: list[int] = []
+    ordinals: list[int] = []
+    bad: list[tuple[int, list[str], str]] = []
+    limit = spec.max_field_chars
+    with handle:
+        reader = csv.reader(handle, delimiter=spec.delimiter, quotechar=spec.quotechar)
+        try:
+            first = next(reader, None)
+            if first is None or not any(c.strip() for c in first):
+                raise SourceFileError(f"{path}: the file is empty (no header)")
+            header = _dedupe([c.lstrip("\ufeff").strip() for c in first])
+            width = len(header)
+            last = reader.line_num
+            for record in reader:
+                start, last = last + 1, reader.line_num
+                if not record:
+                    continue  # a blank line is not a record
+                ordinal = len(good) + len(bad)
+                if len(record) != width:
+                    why = f"expected {width} fields, found {len(record)}"
+                    if any("\n" in v for v in record):
+                        why += " (a quote left open swallows the lines after it?)"
+                    bad.append((start, record, why))
+                elif any(len(v) > limit for v in record):
+                    where = next(h for h, v in zip(header, record, strict=True) if len(v) > limit)
+                    bad.append((start, record, f"field {where} over {limit:,} characters"))
+                elif any(_CONTROL.search(v) for v in record):
+                    where = next(
+                        h for h, v in zip(header, record, strict=True) if _CONTROL.search(v)
+                    )
+                    bad.append((start, record, f"control character in field {where}"))
+                else:
+                    good.append(record)
+                    lines.append(start)
+                    ordinals.append(ordinal)
+        except UnicodeDecodeError as exc:
+            line = _undecodable_line(path, spec)
+            raise SourceFileError(
+                f"{path}: cannot be read as {spec.encoding} (line {line}); "
+                "set 'encoding' in the mapping"
+            ) from exc
+        except csv.Error as exc:
+            raise SourceFileError(
+                f"{path}: not a readable CSV at line {reader.line_num + 1} ({exc})"
+            ) from exc
+    frame = pd.DataFrame(good, columns=header, dtype=object)
+    rejects = pd.DataFrame(
+        [
+            dict(zip(header, record[:width], strict=False))
+            | ({"_extra": spec.delimiter.join(record[width:])} if len(record) > width else {})
+            for _, record, _ in bad
+        ],
+        columns=[*header, *(["_extra"] if any(len(r) > width for _, r, _ in bad) else [])],
+    )
+    if bad:
+        # an oversized field is cut in the rejects file too (the reason says why)
+        rejects = rejects.map(
+            lambda v: v[:200] + "..." if isinstance(v, str) and len(v) > 200 else v
+        )
+        rejects.insert(0, "_line", [b[0] for b in bad])
+        rejects.insert(1, "_column", ["*"] * len(bad))
+        rejects.insert(2, "_reason", [b[2] for b in bad])
+    return _Raw(frame, lines, ordinals, rejects, len(good) + len(bad))
 
 
 def _normalise(v: str, col: ColumnSpec) -> tuple[object, str]:
@@ -221,7 +334,8 @@ def read_validated(extract: Path, spec: FileSpec, today: date | None = None) -> 
         If the file is missing, unreadable, or lacks a required column.
     """
     path = _resolve(extract, spec)
-    raw = _read_raw(path, spec)
+    parsed = _read_parquet(path) if spec.format == "parquet" else _read_csv(path, spec)
+    raw = parsed.frame
     header = set(raw.columns)
     # pandas renames a repeated header "x" to "x.1": a mapped column must not be ambiguous
     dupes = sorted(
@@ -241,7 +355,7 @@ def read_validated(extract: Path, spec: FileSpec, today: date | None = None) -> 
         values = raw[name] if name in raw.columns else pd.Series([""] * len(raw), index=raw.index)
         out[name], reason_cols[name] = _check_column(values, col, spec.date_formats, today)
     if spec.row_id:
-        out["_row"] = pd.Series([str(i + 2) for i in range(len(raw))], index=raw.index)
+        out["_row"] = pd.Series([str(k + 2) for k in parsed.ordinals], index=raw.index)
     reasons = pd.DataFrame(reason_cols, index=raw.index)
     bad_mask = (reasons != "").any(axis=1).to_numpy() if len(reasons.columns) else np.zeros(0, bool)
     bad = np.flatnonzero(bad_mask).tolist()
@@ -253,11 +367,16 @@ def read_validated(extract: Path, spec: FileSpec, today: date | None = None) -> 
         for row in bad_reasons.itertuples(index=False, name=None)
     ]
     rejects = raw.iloc[bad].copy()
-    rejects.insert(0, "_line", [i + 2 for i in bad])  # 1-based, after the header
+    rejects.insert(0, "_line", [parsed.lines[i] for i in bad])  # where the record starts
     rejects.insert(1, "_column", [";".join(c) for c in which])
     rejects.insert(2, "_reason", ["; ".join(r) for r in why])
+    if not parsed.bad.empty:
+        rejects = pd.concat([parsed.bad, rejects], ignore_index=True).sort_values(
+            "_line", kind="stable"
+        )
+        rejects["_line"] = rejects["_line"].astype(int)
     return ValidatedFile(
-        path=path, rows=rows.reset_index(drop=True), rejects=rejects, read=len(raw)
+        path=path, rows=rows.reset_index(drop=True), rejects=rejects, read=parsed.records
     )
 
 

@@ -1,0 +1,154 @@
+"""The whole pipeline per size, one fresh process per step (so peak memory is the step's).
+
+Against the local default instance (or ``CRM_NEO4J_URI``), whose graph is emptied
+first: generate, load (with identity resolution), then segments, clusters on GDS and on
+networkx (up to ``NETWORKX_UP_TO`` customers), churn, cross-sell and one campaign plan,
+each in its own Python process timed from its first database call to its last, with
+the process's peak RSS. Then the store size on disk (local instance only) and the
+resolution quality from ``evaluate``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+NETWORKX_UP_TO = 100_000
+
+STEP = r"""
+import json, resource, sys, time
+from pathlib import Path
+from crm_graph.config import get_settings
+from crm_graph.db import Database, connect
+from crm_graph.neo4j_local import LocalNeo4j
+step, n, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+result = {"step": step}
+if step == "generate":
+    from crm_graph.generate import generate_bank
+    t = time.perf_counter()
+    generate_bank(out, customers=n, seed=7)
+    result["seconds"] = time.perf_counter() - t
+else:
+    s = get_settings()
+    if not s.is_external:
+        LocalNeo4j(s).start()
+    db = Database(connect(s.uri, s.neo4j_user, s.neo4j_password.get_secret_value()),
+                  s.neo4j_database, owns_driver=True)
+    t = time.perf_counter()
+    if step == "load":
+        from crm_graph.ingest.load import load_extract
+        from crm_graph.ingest.spec import default_loaders_dir, load_specs
+        db.clear()
+        report = load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench")
+        result["rows"] = report.as_dict()["rows_read"]
+    elif step == "segments":
+        from crm_graph.analytics.segments import compute_segments
+        compute_segments(db)
+    elif step in ("clusters_gds", "clusters_networkx"):
+        from crm_graph.analytics.clusters import (
+            ClusterConfig, cluster_profiles, compute_clusters, store_cluster_profiles)
+        backend = step.split("_")[1]
+        compute_clusters(db, ClusterConfig(), backend=backend)
+        if backend == "gds":
+            store_cluster_profiles(db, cluster_profiles(db))
+    elif step == "churn":
+        from crm_graph.analytics.churn import compute_churn
+        compute_churn(db)
+    elif step == "crosssell":
+        from crm_graph.analytics.crosssell import compute_crosssell
+        compute_crosssell(db)
+    elif step == "campaign":
+        from crm_graph.analytics.campaign import CampaignRequest, plan_campaign
+        plan_campaign(db, CampaignRequest(product_id="CARD_CREDIT", budget=1000))
+    elif step == "evaluate":
+        from crm_graph.analytics.evaluate import evaluate
+        result["scores"] = evaluate(db, out / "truth")
+    result["seconds"] = time.perf_counter() - t
+    if step == "evaluate" and not s.is_external:
+        # the database's own files (the transaction logs included)
+        data = Path(s.instance_dir) / "data"
+        result["store_bytes"] = sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
+    db.close()
+result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(result, default=str))
+"""
+
+STEPS = (
+    "generate",
+    "load",
+    "segments",
+    "clusters_gds",
+    "clusters_networkx",
+    "churn",
+    "crosssell",
+    "campaign",
+    "evaluate",
+)
+
+
+def _step(step: str, n: int, out: Path) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-c", STEP, step, str(n), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"pipeline step {step} at {n} failed:\n{proc.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(sizes: list[int]) -> list[dict[str, Any]]:
+    """Every step at every size."""
+    results = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "bank"
+            steps: dict[str, dict[str, Any]] = {}
+            for step in STEPS:
+                if step == "clusters_networkx" and n > NETWORKX_UP_TO:
+                    continue
+                steps[step] = r = _step(step, n, out)
+                print(
+                    f"pipeline {n:>9,} {step:<18} {r['seconds']:7.1f} s, "
+                    f"peak {r['peak_rss_mib']:,.0f} MiB",
+                    flush=True,
+                )
+            results.append({"customers": n, "steps": steps})
+    return results
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    """One row per size."""
+    lines = [
+        "| customers | generate | load (rows/s) | resolution P / R | segments | clusters GDS "
+        "| clusters networkx (x GDS) | churn | cross-sell | campaign plan | store |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        s = r["steps"]
+
+        def cell(name: str, s: dict[str, Any] = s) -> str:
+            x = s.get(name)
+            return f"{x['seconds']:.1f} s, {x['peak_rss_mib']:,.0f} MiB" if x else "not run"
+
+        load = s["load"]
+        rate = load["rows"] / load["seconds"]
+        res = s["evaluate"]["scores"].get("resolution", {})
+        nx_cell = cell("clusters_networkx")
+        if "clusters_networkx" in s:
+            nx_cell += f" ({s['clusters_networkx']['seconds'] / s['clusters_gds']['seconds']:.1f}x)"
+        store = s["evaluate"].get("store_bytes")
+        size = f"{store / 2**20:,.0f} MiB" if store else "-"
+        lines.append(
+            f"| {r['customers']:,} | {cell('generate')} | {cell('load')} ({rate:,.0f}) "
+            f"| {res.get('precision', '-')} / {res.get('recall', '-')} | {cell('segments')} "
+            f"| {cell('clusters_gds')} | {nx_cell} | {cell('churn')} | {cell('crosssell')} "
+            f"| {cell('campaign')} | {size} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,47 @@
+"""The bad-input corpus through `crm-graph load`: rejects or one line, never a partial source."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from tests.conftest import run_cli
+from tests.unit.test_bad_input import BAD, EXPECTED
+
+from crm_graph.config import Settings
+from crm_graph.db import Database
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_cli_load_of_bad_input(
+    case: str, db: Database, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    extract = tmp_path / case
+    shutil.copytree(BAD / case, extract)
+    proc = run_cli(
+        neo4j_settings, "load", str(extract), "--mappings", str(BAD / "mapping.yaml"), "--json"
+    )
+    assert "Traceback" not in proc.stderr
+    records = db.run_statement("MATCH (s:SourceRecord {system: 'badcards'}) RETURN count(s) AS n")[
+        0
+    ]["n"]
+    expected = EXPECTED[case]
+    if isinstance(expected, str):
+        assert proc.returncode == 1
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, proc.stderr
+        assert expected in lines[0]
+        assert records == 0, "nothing of a failed source is written"
+        assert db.read("admin/count_totals")[0]["nodes"] == 0
+        return
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    loaded, rejected = expected
+    assert records == loaded
+    assert db.run_statement("MATCH (c:Customer) RETURN count(c) AS n")[0]["n"] == loaded
+    rejects = extract / "rejects" / "badcards" / "cardholders.csv"
+    assert rejects.exists() == bool(rejected)
+    assert report["rows_rejected"] == len(rejected), report["files"]
+    assert report["rows_read"] == loaded + len(rejected)
