@@ -45,20 +45,21 @@ def loaded_bank_child(body: str, seed: int = 7, mixing: float = 0.2) -> str:
     return prelude + body + "\ndb.close()\n"
 
 
-def run_child(code: str, customers: int, what: str) -> dict[str, Any]:
-    """Run benchmark ``code`` in a fresh Python process for one size; return its JSON line.
+def run_code(code: str, args: list[str], what: str) -> dict[str, Any]:
+    """Run ``code`` in a fresh Python process with ``args``; return its last JSON line.
 
-    The child gets the size and a temporary output folder as arguments, so that its
-    peak RSS is its own and its files are removed afterwards.
+    A fresh process per measurement makes its peak RSS its own.
     """
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.run(
-            [sys.executable, "-c", code, str(customers), str(Path(tmp) / "bank")],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0:
-        raise RuntimeError(f"{what} bench at {customers} failed:\n{proc.stderr[-2000:]}")
+        raise RuntimeError(f"{what} bench failed:\n{proc.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
+
+
+def run_child(code: str, customers: int, what: str) -> dict[str, Any]:
+    """Run benchmark ``code`` for one size with a temporary output folder (then removed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return run_code(code, [str(customers), str(Path(tmp) / "bank")], f"{what} at {customers}")

@@ -11,7 +11,17 @@ import re
 from datetime import date
 from pathlib import Path
 
-from bench import api, campaign, churn, clusters, crosssell, generate, load, pipeline
+from bench import (
+    api,
+    campaign,
+    churn,
+    clusters,
+    crosssell,
+    generate,
+    load,
+    pipeline,
+    resolution,
+)
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
@@ -51,9 +61,10 @@ def main() -> None:
     parser.add_argument("--crosssell-sizes", default="20000,100000")
     parser.add_argument("--campaign-sizes", default="20000,100000")
     parser.add_argument("--pipeline-sizes", default="10000,100000")
+    parser.add_argument("--resolution-sizes", default="20000")
     steps = [
         "generate", "load", "sweep", "clusters", "churn", "crosssell", "campaign", "api",
-        "pipeline",
+        "pipeline", "resolution",
     ]  # fmt: skip
     parser.add_argument("--only", choices=steps, default=None)
     args = parser.parse_args()
@@ -73,8 +84,24 @@ def main() -> None:
         bench_campaign([int(s) for s in args.campaign_sizes.split(",")])
     if args.only in (None, "api"):  # on the graph the campaign run leaves
         bench_api()
+    if args.only in (None, "resolution"):
+        bench_resolution([int(s) for s in args.resolution_sizes.split(",")])
     if args.only in (None, "pipeline"):
         bench_pipeline([int(s) for s in args.pipeline_sizes.split(",")])
+
+
+def bench_resolution(sizes: list[int]) -> None:
+    results = resolution.run(sizes)
+    _write(
+        "resolution",
+        f"Measured {date.today().isoformat()} on {machine()} by `make bench` "
+        "(bench/resolution.py): `generate_bank(seed=7)`; the customer records as the loader "
+        "reads and normalizes them, resolved by crm-graph's rules and by Splink "
+        "(Fellegi-Sunter on DuckDB; model in the module docstring); pairwise precision and "
+        "recall against truth/identities.csv over the records that have a truth row; wall "
+        "time of the resolution alone (Splink: training, prediction and clustering).\n\n"
+        + resolution.markdown(results),
+    )
 
 
 def bench_pipeline(sizes: list[int]) -> None:
@@ -85,7 +112,7 @@ def bench_pipeline(sizes: list[int]) -> None:
         "(bench/pipeline.py): each step in a fresh Python process against the local "
         "instance (heap 4g, page cache 2g), wall time of the step's work and the process's "
         "peak RSS (Neo4j's own memory is not in it: the server is a separate JVM with a "
-        "fixed heap and page cache). Store: the instance's data folder after all steps.\n\n"
+        "fixed heap and page cache). Store: the graph's store files after all steps.\n\n"
         + pipeline.markdown(results),
     )
 

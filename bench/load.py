@@ -7,6 +7,8 @@ process so that peak RSS is that load's own.
 
 from __future__ import annotations
 
+from typing import Any
+
 from bench import run_child
 
 CHILD = r"""
@@ -31,14 +33,21 @@ with Database(driver, s.neo4j_database, owns_driver=True) as db:
     report = load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench").as_dict()
     wall = time.perf_counter() - t
     store = db.read("admin/count_totals")[0]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # Neo4j's bulk importer on the same graph, exported to its CSV layout
+    from bench.admin_import import admin_import, export_graph
+    from crm_graph.neo4j_local import ensure_distribution
+    exported = export_graph(db, out.parent / "admin-import")
+    admin_seconds = admin_import(ensure_distribution(s).lib, out.parent / "admin-home", exported)
 print(json.dumps({"customers": n, "seconds": wall, "rows_read": report["rows_read"],
                   "rows_written": report["rows_written"], "nodes": store["nodes"],
-                  "relationships": store["relationships"],
-                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "relationships": store["relationships"], "peak_rss_mib": peak,
+                  "admin_import_seconds": admin_seconds,
+                  "admin_imported": [exported["nodes"], exported["relationships"]]}))
 """
 
 
-def run(sizes: list[int]) -> list[dict[str, float]]:
+def run(sizes: list[int]) -> list[dict[str, Any]]:
     results = []
     for n in sizes:
         result = run_child(CHILD, n, "load")
@@ -47,22 +56,26 @@ def run(sizes: list[int]) -> list[dict[str, float]]:
             f"load {n:>9,}: {result['seconds']:7.1f} s, {result['rows_read']:>11,} rows read "
             f"({result['rows_read'] / result['seconds']:,.0f} rows/s), "
             f"{result['nodes']:,} nodes, {result['relationships']:,} relationships, "
-            f"peak {result['peak_rss_mib']:,.0f} MiB",
+            f"peak {result['peak_rss_mib']:,.0f} MiB; neo4j-admin import of the same graph "
+            f"{result['admin_import_seconds']:.1f} s",
             flush=True,
         )
     return results
 
 
-def markdown(results: list[dict[str, float]]) -> str:
+def markdown(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| customers | wall time | rows read | rows/s | nodes | relationships | peak memory |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| customers | wall time | rows read | rows/s | nodes | relationships | peak memory "
+        "| neo4j-admin import of the same graph | load / admin import |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
+        admin = r.get("admin_import_seconds")
         lines.append(
             f"| {r['customers']:,.0f} | {r['seconds']:.1f} s | {r['rows_read']:,.0f} | "
             f"{r['rows_read'] / r['seconds']:,.0f} | {r['nodes']:,.0f} | "
             f"{r['relationships']:,.0f} | "
-            f"{r['peak_rss_mib']:,.0f} MiB |"
+            f"{r['peak_rss_mib']:,.0f} MiB | "
+            + (f"{admin:.1f} s | {r['seconds'] / admin:.1f}x |" if admin else "not run | - |")
         )
     return "\n".join(lines)

@@ -10,12 +10,11 @@ resolution quality from ``evaluate``.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from bench import run_code
 
 NETWORKX_UP_TO = 100_000
 
@@ -38,11 +37,12 @@ else:
         LocalNeo4j(s).start()
     db = Database(connect(s.uri, s.neo4j_user, s.neo4j_password.get_secret_value()),
                   s.neo4j_database, owns_driver=True)
+    if step == "load":
+        db.clear()  # not timed: deleting the previous size's graph is not this load's work
     t = time.perf_counter()
     if step == "load":
         from crm_graph.ingest.load import load_extract
         from crm_graph.ingest.spec import default_loaders_dir, load_specs
-        db.clear()
         report = load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench")
         result["rows"] = report.as_dict()["rows_read"]
     elif step == "segments":
@@ -69,8 +69,8 @@ else:
         result["scores"] = evaluate(db, out / "truth")
     result["seconds"] = time.perf_counter() - t
     if step == "evaluate" and not s.is_external:
-        # the database's own files (the transaction logs included)
-        data = Path(s.instance_dir) / "data"
+        # the store files of the graph (transaction logs, kept up to 2 GB, left out)
+        data = Path(s.instance_dir) / "data" / "databases" / s.neo4j_database
         result["store_bytes"] = sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
     db.close()
 result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -90,19 +90,6 @@ STEPS = (
 )
 
 
-def _step(step: str, n: int, out: Path) -> dict[str, Any]:
-    proc = subprocess.run(
-        [sys.executable, "-c", STEP, step, str(n), str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"pipeline step {step} at {n} failed:\n{proc.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
 def run(sizes: list[int]) -> list[dict[str, Any]]:
     """Every step at every size."""
     results = []
@@ -113,7 +100,9 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
             for step in STEPS:
                 if step == "clusters_networkx" and n > NETWORKX_UP_TO:
                     continue
-                steps[step] = r = _step(step, n, out)
+                steps[step] = r = run_code(
+                    STEP, [step, str(n), str(out)], f"pipeline {step} at {n}"
+                )
                 print(
                     f"pipeline {n:>9,} {step:<18} {r['seconds']:7.1f} s, "
                     f"peak {r['peak_rss_mib']:,.0f} MiB",
@@ -126,7 +115,8 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
 def markdown(results: list[dict[str, Any]]) -> str:
     """One row per size."""
     lines = [
-        "| customers | generate | load (rows/s) | resolution P / R | segments | clusters GDS "
+        "| customers | generate | load (rows/s) | resolution P / R | segments "
+        "| clusters GDS (with profiles) "
         "| clusters networkx (x GDS) | churn | cross-sell | campaign plan | store |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -238,3 +239,21 @@ def serve_api(settings: Settings, log: Path | None = None, **extra: str) -> Iter
             proc.stderr.close()
         if sink is not None:
             sink.close()
+
+
+def scratch_settings(folder: Path, instance: str, heap: str = "512m", **extra: Any) -> Settings:
+    """Settings of a throwaway local Neo4j instance in ``folder`` (free ports, own password).
+
+    For tests that stop and start a server, apart from the shared test instance.
+    """
+    return Settings(
+        neo4j_uri=None,
+        instance=instance,
+        data_dir=folder / "data",
+        bolt_port=free_port(),
+        http_port=free_port(),
+        neo4j_heap=heap,
+        neo4j_pagecache="128m",
+        neo4j_password=f"crm-graph-{instance}",  # type: ignore[arg-type]
+        **extra,
+    )

@@ -13,7 +13,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from pydantic import SecretStr
-from tests.conftest import free_port, load_bank, raw_pii, serve_api
+from tests.conftest import load_bank, raw_pii, scratch_settings, serve_api
 
 from crm_graph.analytics.churn import follow_probabilities, what_if
 from crm_graph.api import create_app
@@ -439,17 +439,8 @@ def test_fuzzed_requests_never_get_a_5xx(
 
 
 def test_neo4j_down_gives_503_and_the_api_recovers(tmp_path: Path) -> None:
-    settings = Settings(
-        neo4j_uri=None,
-        instance="apitest",
-        data_dir=tmp_path / "data",
-        bolt_port=free_port(),
-        http_port=free_port(),
-        neo4j_heap="512m",
-        neo4j_pagecache="128m",
-        neo4j_password="crm-graph-apitest",  # type: ignore[arg-type]
-        api_keys=f"analyst:{KEYS['analyst']}",  # type: ignore[arg-type]
-        api_db_retry_s=1.0,
+    settings = scratch_settings(
+        tmp_path, "apitest", api_keys=SecretStr(f"analyst:{KEYS['analyst']}"), api_db_retry_s=1.0
     )
     server = LocalNeo4j(settings)
     try:

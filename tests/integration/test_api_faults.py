@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from tests.conftest import free_port, load_bank, serve_api
+from tests.conftest import load_bank, scratch_settings, serve_api
 
 from crm_graph.api import create_app
 from crm_graph.api.security import new_key
@@ -160,16 +160,7 @@ def test_a_slow_client_does_not_hold_up_the_others(bank: Path, neo4j_settings: S
 
 
 def test_neo4j_restarted_under_load_gives_503s_then_recovers(tmp_path: Path) -> None:
-    settings = Settings(
-        neo4j_uri=None,
-        instance="restarttest",
-        data_dir=tmp_path / "data",
-        bolt_port=free_port(),
-        http_port=free_port(),
-        neo4j_heap="512m",
-        neo4j_pagecache="128m",
-        neo4j_password="crm-graph-restarttest",  # type: ignore[arg-type]
-    )
+    settings = scratch_settings(tmp_path, "restarttest")
     server = LocalNeo4j(settings)
     server.start()
     try:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import cli_env, empty_graph, free_port, run_cli
+from tests.conftest import cli_env, empty_graph, run_cli, scratch_settings
 
 from crm_graph.config import Settings
 from crm_graph.db import Database, connect
@@ -82,7 +82,15 @@ def test_a_load_killed_at_a_random_point_is_completed_by_the_next_run(
     if proc.stderr:
         proc.stderr.close()
     partial = session_db.read("admin/count_totals")[0]
-    _record({"fault": "kill", "seed": seed, "after_s": round(delay, 1), "nodes": partial["nodes"]})
+    _record(
+        {
+            "fault": "kill",
+            "seed": seed,
+            "after_s": round(delay, 1),
+            "nodes": partial["nodes"],
+            "relationships": partial["relationships"],
+        }
+    )
     rerun = run_cli(neo4j_settings, "load", str(bank), "--json")
     assert rerun.returncode == 0, rerun.stderr
     assert fingerprint(session_db) == reference["hash"]
@@ -112,16 +120,7 @@ def test_two_loads_of_one_extract_at_once_make_no_duplicates(
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[tuple[Settings, LocalNeo4j]]:
     """A second local Neo4j that this test may stop and start."""
-    settings = Settings(
-        neo4j_uri=None,
-        instance="faulttest",
-        data_dir=tmp_path / "data",
-        bolt_port=free_port(),
-        http_port=free_port(),
-        neo4j_password="crm-graph-faulttest",  # type: ignore[arg-type]
-        neo4j_heap="1g",
-        neo4j_pagecache="256m",
-    )
+    settings = scratch_settings(tmp_path, "faulttest", heap="1g")
     server = LocalNeo4j(settings)
     server.start()
     try:

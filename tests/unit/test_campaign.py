@@ -174,10 +174,12 @@ def test_a_channel_filter_sends_everyone_through_it() -> None:
     assert not plan.control
 
 
-def test_a_small_pool_says_so() -> None:
-    plan = _plan(budget=500, seeds=2)
+def test_a_small_pool_says_so_and_keeps_the_control_share() -> None:
+    plan = _plan(budget=500, seeds=2, control_share=0.2)
     assert len(plan.contacts) < 500
     assert any("fewer than the budget" in n for n in plan.notes)
+    pool = len(plan.control) + sum(t.group == "target" for t in plan.contacts)
+    assert len(plan.control) == round(pool * 0.2)
 
 
 @pytest.mark.parametrize(

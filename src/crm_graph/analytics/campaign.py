@@ -460,10 +460,13 @@ def plan_from_frames(
         else 0
     )
     top = pool.head(n_targets + n_control)
+    if len(top) < n_targets + n_control:
+        # a short pool keeps the planned share of control, not the planned count
+        n_control = round(len(top) * request.control_share)
     rng = np.random.default_rng(config.seed)
     held = (
         set(rng.choice(top["customer_id"].to_numpy(), size=n_control, replace=False).tolist())
-        if n_control and len(top) > n_control
+        if n_control
         else set()
     )
     rm_left: dict[str, int] = {}
