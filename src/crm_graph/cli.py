@@ -978,7 +978,8 @@ def demo(
         tiers = compute_segments(db)
         say("Computing influence clusters")
         clusters = compute_clusters(db)
-        store_cluster_profiles(db, cluster_profiles(db))
+        profiles = cluster_profiles(db)
+        store_cluster_profiles(db, profiles)
         say("Scoring churn exposure and risk")
         churn = compute_churn(db)
         at_risk = retention_list(db, limit=5)
@@ -995,7 +996,7 @@ def demo(
             db, CampaignRequest(product_id="CARD_CREDIT", budget=500, name="Demo credit cards")
         )
         record_campaign(db, campaign, planned_by="demo")
-        largest = cluster_profiles(db)[:3]
+        largest = profiles[:3]
         say("Evaluating against the ground truth")
         scores = evaluate(db, out / "truth")
         counts = graph_counts(db)

@@ -190,3 +190,25 @@ def test_cli_plan_export_list_results(bank: Path, neo4j_settings: Settings, tmp_
     assert bad.returncode == 1
     assert "no product 'NOPE'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_branch_and_community_filters(bank: Path, session_db: Database) -> None:
+    top = session_db.run_statement(
+        "MATCH (c:Customer) WHERE c.status <> 'churned' AND c.community IS NOT NULL"
+        " RETURN c.branch_id AS branch, c.community AS community, count(*) AS n"
+        " ORDER BY n DESC LIMIT 1"
+    )[0]
+    for request, key, value in (
+        (CampaignRequest(product_id=PRODUCT, budget=50, branch_id=top["branch"]), "branch_id",
+         top["branch"]),
+        (CampaignRequest(product_id=PRODUCT, budget=50, community=top["community"]),
+         "community", top["community"]),
+    ):  # fmt: skip
+        plan = plan_campaign(session_db, request, today=date(2026, 1, 5))
+        ids = [t.customer_id for t in [*plan.contacts, *plan.control]]
+        assert ids
+        seen = session_db.run_statement(
+            f"UNWIND $ids AS id MATCH (c:Customer {{customer_id: id}}) RETURN c.{key} AS v",
+            {"ids": ids},
+        )
+        assert {r["v"] for r in seen} == {value}
