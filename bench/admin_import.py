@@ -104,6 +104,7 @@ def admin_import(lib: Path, home: Path, exported: dict[str, Any], heap: str = "4
         "neo4j",
         "--multiline-fields=true",
         "--overwrite-destination=true",
+        f"--report-file={home / 'import.report'}",
         *[f"--nodes={p}" for p in exported["node_files"]],
         *[f"--relationships={p}" for p in exported["relationship_files"]],
     ]

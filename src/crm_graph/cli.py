@@ -264,6 +264,70 @@ def load(
     )
 
 
+resolve_app = typer.Typer(
+    help="Identity-resolution audit: list merges and splits, undo a merge.",
+    no_args_is_help=True,
+)
+app.add_typer(resolve_app, name="resolve")
+
+
+@resolve_app.command("events")
+def resolve_events(
+    kind: Annotated[str | None, typer.Option(help="Only 'merge' or 'split' events.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Events to show.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """List merges and splits of golden customers, newest first (who, when, why)."""
+    from crm_graph.ingest.merges import list_events
+
+    if kind not in (None, "merge", "split"):
+        raise ConfigError(f"--kind must be merge or split, not {kind!r}")
+    with open_database(get_settings()) as db:
+        rows = list_events(db, kind=kind, limit=limit)
+    _emit({"items": rows}, as_json)
+    if as_json:
+        return
+    table = Table(title="Resolution events")
+    for column in ("event", "kind", "at", "by", "customers", "records", "undone by", "reason"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["event_id"],
+            r["kind"],
+            str(r["at"]),
+            str(r["by"]),
+            ", ".join(r["customer_ids"] or []),
+            str(r["records"]),
+            str(r["undone_by_event"] or ""),
+            str(r["reason"]),
+        )
+    console.print(table)
+
+
+@resolve_app.command("undo")
+def resolve_undo(
+    event_id: Annotated[str, typer.Argument(help="The merge event to undo.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the split event).")],
+    by: Annotated[str | None, typer.Option(help="Who undoes it (default: the OS user).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Undo a merge: restore the merged-away customers, re-point and pin their records."""
+    import getpass
+
+    from crm_graph.ingest.merges import undo_merge
+
+    with open_database(get_settings()) as db:
+        result = undo_merge(db, event_id, by=by or f"cli:{getpass.getuser()}", reason=reason)
+    _emit(result, as_json)
+    if as_json:
+        return
+    console.print(
+        f"Undid {event_id} ({result['split_id']}): restored {', '.join(result['restored'])}; "
+        f"{result['records_relinked']} records re-pointed and pinned apart, "
+        f"{result['relationships_moved']} relationships moved back."
+    )
+
+
 ANALYSES = ("all", "segments", "clusters", "churn", "crosssell")
 
 

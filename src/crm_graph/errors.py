@@ -23,6 +23,7 @@ Tree::
     +-- IngestError                 loading source files
         +-- MappingError            a loaders/*.yaml mapping is invalid
         +-- SourceFileError         a source file is missing or unreadable
+        +-- ResolutionError         a merge that cannot be undone (already undone, not a merge)
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ __all__ = [
     "NotFoundError",
     "ProvisionError",
     "QueryParameterError",
+    "ResolutionError",
     "ServerStartError",
     "SourceFileError",
 ]
@@ -171,3 +173,9 @@ class SourceFileError(IngestError):
     """A source file is missing, unreadable or lacks required columns."""
 
     code = "source_file"
+
+
+class ResolutionError(IngestError):
+    """An identity-resolution event cannot be acted on (e.g. a merge already undone)."""
+
+    code = "resolution"

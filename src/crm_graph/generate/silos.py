@@ -154,12 +154,14 @@ class Exporter:
         born = np.datetime64("2025-12-31") - days
         born_s = np.datetime_as_string(born, unit="D")
         gender = np.where(person, np.where(rng.random(n) < 0.5, "M", "F"), "")
-        seq = rng.integers(0, 500, n) * 2 + np.where(gender == "M", 1, 0)
+        seq = _distinct_sequence(
+            born_s, rng.integers(0, 500, n) * 2 + np.where(gender == "M", 1, 0), person
+        )
         rid17 = np.char.add(
             np.char.add(pools.AREA_CODE, np.char.replace(born_s, "-", "")),
             np.char.zfill(seq.astype(str), 3),
         )
-        org = np.char.zfill(rng.integers(0, 10**8, n).astype(str), 8)
+        org = np.char.zfill(_distinct_codes(rng.integers(0, 10**8, n), ~person).astype(str), 8)
         ids = np.empty(n, dtype=object)
         for i in range(n):
             if person[i]:
@@ -286,6 +288,55 @@ class Exporter:
                 cols["id_number"][i] = v[:17] + ("0" if v[17:] != "0" else "1")
         self.identities.append((np.full(m, system, dtype=object), rec_ids, ents))
         return cols, ents, int(noisy.sum()), int(invalid.sum())
+
+
+def _distinct_sequence(born: Array, seq: Array, person: Array) -> Array:
+    """Make resident-id sequence numbers unique per birth date, keeping their parity.
+
+    A resident id is area + birth date + a 3-digit sequence whose parity is the
+    gender; two people born the same day in the same district never share one. A drawn
+    number already taken moves on by two (no extra random draws, so the rest of the
+    generated bank does not change).
+
+    Examples
+    --------
+    >>> _distinct_sequence(np.array(["d", "d", "d", "e"]), np.array([4, 4, 5, 4]),
+    ...                    np.array([True, True, True, True])).tolist()
+    [4, 6, 5, 4]
+    """
+    out = seq.copy()
+    used: dict[str, set[int]] = {}
+    for i in np.flatnonzero(person):
+        taken = used.setdefault(str(born[i]), set())
+        value = int(out[i])
+        for _ in range(500):
+            if value not in taken:
+                break
+            value = (value + 2) % 1000
+        else:  # pragma: no cover - over 500 people of one gender born on one day
+            raise ValueError(f"more than 500 people of one gender born on {born[i]}")
+        taken.add(value)
+        out[i] = value
+    return out
+
+
+def _distinct_codes(codes: Array, company: Array) -> Array:
+    """Make companies' 8-digit organisation codes unique (a taken code moves on by one).
+
+    Examples
+    --------
+    >>> _distinct_codes(np.array([7, 7, 7]), np.array([True, True, False])).tolist()
+    [7, 8, 7]
+    """
+    out = codes.copy()
+    taken: set[int] = set()
+    for i in np.flatnonzero(company):
+        value = int(out[i])
+        while value in taken:
+            value = (value + 1) % 10**8
+        taken.add(value)
+        out[i] = value
+    return out
 
 
 def _unique_company_names(names: Array, is_company: Array, town: Array) -> Array:

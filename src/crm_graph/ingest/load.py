@@ -18,6 +18,8 @@ and a run killed half-way is completed by the next one without duplicates.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -382,20 +384,50 @@ class _Loader:
         self._write("source records", "load/upsert_source_records", src_rows)
         self._write("service links", "load/merge_service_links", links)
         if res.merges:
-            at = datetime.now(UTC).isoformat(timespec="seconds")
-            events = [
-                {**m, "event_id": f"merge:{m['into_id']}:{at}", "at": at, "by": self.by}
-                for m in res.merges
-            ]
-            self._write("resolution events", "load/create_resolution_events", events)
-            gone = sorted({c for m in res.merges for c in m["customer_ids"] if c != m["into_id"]})
-            self.db.write("load/delete_orphan_customers", ids=gone)
+            self._record_merges(res.merges)
         self.report.customers_created = int(
             best.customer_id.isin(res.assignments.loc[res.assignments.is_new, "customer_id"]).sum()
         )
         self.report.records_resolved = res.rules_used()
         self.report.conflicts = res.conflicts
         self.report.merges = res.merges
+
+    def _record_merges(self, merges: list[dict[str, Any]]) -> None:
+        """Record each merge (with snapshots), move the merged-away customers' ties, delete them.
+
+        The event id depends only on the customers merged, so a load that dies here
+        and is run again finds its event instead of recording a second one.
+        """
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        gone = sorted({c for m in merges for c in m["customer_ids"] if c != m["into_id"]})
+        snapshot = {
+            r["customer_id"]: json.dumps(r["props"], sort_keys=True, default=str)
+            for r in self.db.read("load/read_customer_snapshots", ids=gone)
+        }
+        events = []
+        for m in merges:
+            ids = ",".join(m["customer_ids"])
+            digest = hashlib.sha256(ids.encode("utf-8")).hexdigest()[:12]
+            events.append(
+                {
+                    **m,
+                    "event_id": f"merge:{m['into_id']}:{digest}",
+                    "at": at,
+                    "by": self.by,
+                    "snapshots": [
+                        snapshot.get(c, "{}") for c in m["customer_ids"] if c != m["into_id"]
+                    ],
+                }
+            )
+        self._write("resolution events", "load/create_resolution_events", events)
+        moves = [
+            {"from_id": c, "into_id": m["into_id"]}
+            for m in merges
+            for c in m["customer_ids"]
+            if c != m["into_id"]
+        ]
+        self._write("merged customers' ties", "load/move_customer_relationships", moves)
+        self.db.write("load/delete_orphan_customers", ids=gone)
 
     def _targets(self) -> Iterable[tuple[str, FileSpec, TargetSpec, Target]]:
         items = [

@@ -74,6 +74,29 @@ def pii_hash(key: bytes, value: str | None) -> str | None:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
+def _hash_all(key: bytes, values: npt.NDArray[Any]) -> list[str | None]:
+    """:func:`pii_hash` of many values, keying the HMAC once (same results, faster).
+
+    Examples
+    --------
+    >>> values = np.array(["a", None, ""], dtype=object)
+    >>> _hash_all(b"k", values) == [pii_hash(b"k", "a"), None, None]
+    True
+    """
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
+    hashed: list[str | None] = []
+    for value in uniques:
+        if value == "":
+            hashed.append(None)
+            continue
+        h = keyed.copy()
+        h.update(str(value).encode("utf-8"))
+        hashed.append(h.hexdigest()[:32])
+    hashed.append(None)  # code -1: missing
+    return [hashed[c] for c in codes.tolist()]
+
+
 @dataclass
 class Resolution:
     """The outcome of :func:`resolve`."""
@@ -128,6 +151,112 @@ def _group_edges(
     return first[keep], pos[keep]
 
 
+def _apart_tags(allrec: pd.DataFrame) -> pd.DataFrame:
+    """One row per (record position, namespace, value) that must not mix in a customer.
+
+    A valid id number is a tag in namespace ``id``: two records with different id
+    numbers are different people, whatever else they share. A record pinned by an
+    undone merge carries ``event=side`` tags (``keep_apart``): records on different
+    sides of one undone merge stay apart.
+    """
+    ids = allrec.dropna(subset=["id_number_hash"])
+    parts = [pd.DataFrame({"pos": ids.pos.to_numpy(), "ns": "id", "val": ids.id_number_hash})]
+    if "keep_apart" in allrec.columns:
+        pins = allrec[["pos", "keep_apart"]].dropna().explode("keep_apart").dropna()
+        if not pins.empty:
+            split = pins["keep_apart"].astype(str).str.rsplit("=", n=1, expand=True)
+            parts.append(
+                pd.DataFrame({"pos": pins.pos.to_numpy(), "ns": split[0], "val": split[1]})
+            )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _constrained_components(
+    n: int,
+    edges: list[tuple[str, npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    apart: pd.DataFrame,
+) -> tuple[npt.NDArray[np.int64], list[npt.NDArray[np.bool_]], list[list[int]]]:
+    """Cluster records by their links, never joining records whose tags disagree.
+
+    Plain connected components (scipy) settle every cluster whose records agree on
+    their tags. Only the few clusters that would mix two values of one tag namespace
+    (two id numbers, two sides of an undone merge) are rebuilt link by link with a
+    union-find, strongest rule first, refusing each link that would mix them.
+
+    Returns
+    -------
+    labels : ndarray
+        A cluster label per record.
+    accepted : list of ndarray of bool
+        Per entry of ``edges``, which of its links were kept.
+    kept_apart : list of list of int
+        Per rebuilt cluster, the record positions it held before the split.
+
+    Examples
+    --------
+    Records 0 and 2 have different id numbers; record 1 matches both on weaker keys:
+
+    >>> e = [("id_number", np.array([0]), np.array([3])),
+    ...      ("name_phone", np.array([1, 1]), np.array([0, 2]))]
+    >>> tags = pd.DataFrame({"pos": [0, 2, 3], "ns": "id", "val": ["a", "b", "a"]})
+    >>> labels, ok, apart = _constrained_components(4, e, tags)
+    >>> bool(labels[0] == labels[1] == labels[3] != labels[2]), [m.tolist() for m in ok], apart
+    (True, [[True], [True, False]], [[0, 1, 2, 3]])
+    """
+    src = np.concatenate([e[1] for e in edges]) if edges else np.empty(0, np.int64)
+    dst = np.concatenate([e[2] for e in edges]) if edges else np.empty(0, np.int64)
+    graph = sp.coo_matrix((np.ones(src.size), (src, dst)), shape=(n, n))
+    _, found = connected_components(graph, directed=False)
+    label: npt.NDArray[np.int64] = found.astype(np.int64)
+    accepted: list[npt.NDArray[np.bool_]] = [np.ones(e[1].size, dtype=bool) for e in edges]
+    if apart.empty:
+        return label, accepted, []
+    tagged = apart.assign(label=label[apart.pos.to_numpy()])
+    mixed = tagged.groupby(["label", "ns"], sort=False)["val"].nunique()
+    contested = np.unique(mixed[mixed > 1].index.get_level_values("label").to_numpy())
+    if contested.size == 0:
+        return label, accepted, []
+
+    in_contest = np.zeros(label.max() + 1, dtype=bool)
+    in_contest[contested] = True
+    parent: dict[int, int] = {}
+    tags: dict[int, dict[str, str]] = {}
+    for pos, ns, val in zip(tagged.pos, tagged.ns, tagged.val, strict=True):
+        if in_contest[label[pos]]:
+            parent[int(pos)] = int(pos)
+            tags.setdefault(int(pos), {})[str(ns)] = str(val)
+
+    def find(x: int) -> int:
+        root = parent.setdefault(x, x)
+        while root != parent[root]:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    # edges are already listed strongest rule first
+    for (_, s_all, d_all), ok in zip(edges, accepted, strict=True):
+        for k in np.flatnonzero(in_contest[label[s_all]]):
+            a, b = find(int(s_all[k])), find(int(d_all[k]))
+            if a == b:
+                continue
+            ta, tb = tags.get(a, {}), tags.get(b, {})
+            if any(tb.get(ns, v) != v for ns, v in ta.items()):
+                ok[k] = False
+                continue
+            parent[b] = a
+            if tb:
+                tags[a] = {**tb, **ta}
+    members = np.flatnonzero(in_contest[label])
+    by_label = pd.Series(members).groupby(label[members], sort=True)
+    kept_apart: list[list[int]] = [[int(p) for p in group] for _, group in by_label]
+    base = int(label.max()) + 1
+    out = label.copy()
+    for p in members.tolist():
+        out[p] = base + find(p)
+    return out, accepted, kept_apart
+
+
 def resolve(
     records: pd.DataFrame,
     existing: pd.DataFrame | None = None,
@@ -173,24 +302,26 @@ def resolve(
             cur[col] = None
         cur[col] = cur[col].where(cur[col].notna() & (cur[col] != ""), None)
     for col in HASHED:
-        cur[f"{col}_hash"] = [pii_hash(key, v) for v in cur[col].to_numpy()]
+        cur[f"{col}_hash"] = _hash_all(key, cur[col].to_numpy())
     org = cur["name"].map(_looks_like_organisation)
     cur["org_name_hash"] = cur["name_hash"].where(org, None)
     cur["customer_id"] = None
     old = existing if existing is not None else pd.DataFrame()
+    cur["keep_apart"] = None
     if not old.empty:
-        known = set(zip(cur["system"], cur["record_id"], strict=True))
-        mask = [(s, r) not in known for s, r in zip(old["system"], old["record_id"], strict=True)]
-        old = old[mask]
-        prior = existing.set_index(["system", "record_id"])["customer_id"]  # type: ignore[union-attr]
-        cur["customer_id"] = [
-            prior.get((s, r)) for s, r in zip(cur["system"], cur["record_id"], strict=True)
-        ]
+        keys = ["system", "record_id"]
+        carried = [c for c in ("customer_id", "keep_apart") if c in old.columns]
+        joined = cur[keys].merge(old[keys + carried].drop_duplicates(keys), on=keys, how="left")
+        for col in carried:
+            cur[col] = joined[col].to_numpy()
+        seen = old[keys].merge(cur[keys], on=keys, how="left", indicator=True)["_merge"]
+        old = old[(seen == "left_only").to_numpy()]
     cols = [
         "system",
         "record_id",
         "kind",
         "customer_id",
+        "keep_apart",
         "org_name_hash",
         *[f"{c}_hash" for c in HASHED],
     ]
@@ -216,7 +347,15 @@ def resolve(
                 "records": [f"{s}:{r}" for s, r in zip(group.system, group.record_id, strict=True)],
             }
         )
-    edges.append(("id_number", *_group_edges(ids[~clash], ["id_number_hash"])))
+    # within a clash, records that agree on the name or the birth date still match
+    clashing = ids[clash]
+    pairs = [_group_edges(ids[~clash], ["id_number_hash"])]
+    pairs += [
+        _group_edges(clashing, ["id_number_hash", c]) for c in ("name_hash", "birth_date_hash")
+    ]
+    edges.append(
+        ("id_number", np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs]))
+    )
     # links to a record of another system
     where = {(s, r): p for s, r, p in zip(allrec.system, allrec.record_id, allrec.pos, strict=True)}
     link_src, link_dst = [], []
@@ -243,19 +382,29 @@ def resolve(
             edges.append((rule, *_group_edges(wild, ["wild", other])))
 
     n = len(allrec)
-    src = np.concatenate([e[1] for e in edges]) if edges else np.empty(0, np.int64)
-    dst = np.concatenate([e[2] for e in edges]) if edges else np.empty(0, np.int64)
-    graph = sp.coo_matrix((np.ones(src.size), (src, dst)), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
+    apart = _apart_tags(allrec)
+    label, accepted, kept_apart = _constrained_components(n, edges, apart)
+    for members in kept_apart:
+        conflicts.append(
+            {
+                "rule": "keep_apart",
+                "reason": "records with different id numbers, or kept apart by an undone "
+                "merge, match on weaker keys; not merged",
+                "records": [
+                    f"{allrec.system.iat[p]}:{allrec.record_id.iat[p]}" for p in members[:20]
+                ],
+            }
+        )
 
     # the strongest rule that touched each record
     rule_of = np.full(n, "new", dtype=object)
     rank_of = np.full(n, len(RULES), dtype=np.int64)
     order = list(RULES)
-    for rule, s, d in edges:
+    for (rule, s_all, d_all), ok in zip(edges, accepted, strict=True):
         if rule == "existing":
             continue  # keeps earlier clusters together; the rule that matched them stays
         r = order.index(rule)
+        s, d = s_all[ok], d_all[ok]
         for ends in (s, d):
             better = rank_of[ends] > r
             rank_of[ends[better]] = r
@@ -279,14 +428,17 @@ def resolve(
                     "records": [
                         f"{s}:{r}" for s, r in zip(members.system, members.record_id, strict=True)
                     ],
+                    # each record's customer before the merge ("" for a new record)
+                    "previous": [str(c) if isinstance(c, str) else "" for c in members.customer_id],
                     "reason": "records of several customers now match: "
                     + ", ".join(sorted(set(rule_of[members.pos.to_numpy()]) - {"existing", "new"})),
                 }
             )
     first_key = (
         allrec.assign(k=allrec.system.astype(str) + ":" + allrec.record_id.astype(str))
-        .groupby("label")["k"]
-        .min()
+        .sort_values("k")
+        .drop_duplicates("label")
+        .set_index("label")["k"]
     )
     for lab, k in zip(first_key.index.to_numpy(), first_key.to_numpy(), strict=True):
         if int(lab) not in cid_of_label:
