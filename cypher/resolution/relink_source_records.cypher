@@ -4,7 +4,7 @@
 UNWIND $rows AS row
 MATCH (s:SourceRecord {system: row.system, record_id: row.record_id})
 MATCH (c:Customer {customer_id: row.customer_id})
-OPTIONAL MATCH (s)-[old:RESOLVES_TO]->(other:Customer)
+OPTIONAL MATCH (s)-[old:RESOLVES_TO]->(other)
 WHERE other <> c
 WITH s, c, row, collect(old) AS olds
 WITH s, c, row, olds, head(olds) AS was
