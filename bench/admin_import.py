@@ -25,15 +25,6 @@ from crm_graph.db import Database, cypher
 _TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
 
 
-def _kind(values: list[Any]) -> str:
-    seen = {_TYPES.get(type(v), "json") for v in values if v is not None}
-    if seen == {"long", "double"}:
-        return "double"
-    if len(seen) == 1:
-        return seen.pop()
-    return "json" if "json" in seen else "string"
-
-
 def _cell(value: Any, kind: str) -> Any:
     if value is None:
         return ""
@@ -44,44 +35,78 @@ def _cell(value: Any, kind: str) -> Any:
     return value
 
 
-def _write(path: Path, fixed: list[str], rows: list[tuple[list[Any], dict[str, Any]]]) -> None:
-    keys = sorted({k for _, props in rows for k in props})
-    kinds = {k: _kind([props.get(k) for _, props in rows]) for k in keys}
-    header = fixed + [f"{k}:{'string' if kinds[k] == 'json' else kinds[k]}" for k in keys]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for head, props in rows:
-            writer.writerow(head + [_cell(props.get(k), kinds[k]) for k in keys])
+class _Group:
+    """One output file's rows, spooled as JSON lines while its header is worked out."""
+
+    def __init__(self, path: Path, fixed: list[str]) -> None:
+        self.path = path
+        self.fixed = fixed
+        self.spool = path.with_suffix(".jsonl")
+        self.handle = self.spool.open("w", encoding="utf-8")
+        self.kinds: dict[str, set[str]] = defaultdict(set)
+        self.rows = 0
+
+    def add(self, head: list[Any], props: dict[str, Any]) -> None:
+        for k, v in props.items():
+            if v is not None:
+                self.kinds[k].add(_TYPES.get(type(v), "json"))
+        self.handle.write(json.dumps([head, props], ensure_ascii=False, default=str) + "\n")
+        self.rows += 1
+
+    def write(self) -> Path:
+        self.handle.close()
+        keys = sorted(self.kinds)
+        kinds = {k: _kind_of(self.kinds[k]) for k in keys}
+        header = self.fixed + [f"{k}:{'string' if kinds[k] == 'json' else kinds[k]}" for k in keys]
+        with (
+            self.path.open("w", newline="", encoding="utf-8") as handle,
+            self.spool.open(encoding="utf-8") as rows,
+        ):
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for line in rows:
+                head, props = json.loads(line)
+                writer.writerow(head + [_cell(props.get(k), kinds[k]) for k in keys])
+        self.spool.unlink()
+        return self.path
+
+
+def _kind_of(seen: set[str]) -> str:
+    if seen == {"long", "double"}:
+        return "double"
+    if len(seen) == 1:
+        return next(iter(seen))
+    return "json" if "json" in seen else "string"
 
 
 def export_graph(db: Database, folder: Path) -> dict[str, Any]:
-    """Write every node and relationship as admin-import CSVs; return the file lists."""
+    """Write every node and relationship as admin-import CSVs; return the file lists.
+
+    Streams: rows are spooled per output file as JSON lines while the file's columns
+    and types are collected, then written as CSV, so a 1M-customer graph (tens of
+    millions of rows) needs little memory.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    nodes: dict[str, list[tuple[list[Any], dict[str, Any]]]] = defaultdict(list)
-    rels: dict[str, list[tuple[list[Any], dict[str, Any]]]] = defaultdict(list)
+    nodes: dict[str, _Group] = {}
+    rels: dict[str, _Group] = {}
     with db.driver.session(database=db.database) as session:
         for record in session.run(cypher("admin/export_nodes")):
             labels = ";".join(sorted(record["labels"]))
-            nodes[labels].append(([record["id"], labels], dict(record["props"])))
+            if labels not in nodes:
+                nodes[labels] = _Group(folder / f"nodes_{len(nodes)}.csv", ["id:ID", ":LABEL"])
+            nodes[labels].add([record["id"], labels], dict(record["props"]))
         for record in session.run(cypher("admin/export_relationships")):
-            rels[record["type"]].append(
-                ([record["source"], record["target"], record["type"]], dict(record["props"]))
-            )
-    node_files, rel_files = [], []
-    for i, (_, rows) in enumerate(sorted(nodes.items())):
-        path = folder / f"nodes_{i}.csv"
-        _write(path, ["id:ID", ":LABEL"], rows)
-        node_files.append(path)
-    for i, (_, rows) in enumerate(sorted(rels.items())):
-        path = folder / f"rels_{i}.csv"
-        _write(path, [":START_ID", ":END_ID", ":TYPE"], rows)
-        rel_files.append(path)
+            kind = record["type"]
+            if kind not in rels:
+                rels[kind] = _Group(
+                    folder / f"rels_{len(rels)}.csv", [":START_ID", ":END_ID", ":TYPE"]
+                )
+            rels[kind].add([record["source"], record["target"], kind], dict(record["props"]))
     return {
-        "nodes": sum(len(r) for r in nodes.values()),
-        "relationships": sum(len(r) for r in rels.values()),
-        "node_files": node_files,
-        "relationship_files": rel_files,
+        "nodes": sum(g.rows for g in nodes.values()),
+        "relationships": sum(g.rows for g in rels.values()),
+        "node_files": [g.write() for g in nodes.values()],
+        "relationship_files": [g.write() for g in rels.values()],
     }
 
 

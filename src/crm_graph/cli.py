@@ -237,6 +237,7 @@ def load(
             specs,
             pii_key=settings.pii_key.get_secret_value().encode("utf-8"),
             batch_size=settings.load_batch_size,
+            workers=settings.load_workers,
             progress=progress,
             rejects_dir=rejects,
         ).as_dict()
@@ -1037,6 +1038,7 @@ def demo(
             load_specs(default_loaders_dir()),
             pii_key=settings.pii_key.get_secret_value().encode("utf-8"),
             batch_size=settings.load_batch_size,
+            workers=settings.load_workers,
         ).as_dict()
         say("Scoring customer value and tiers")
         tiers = compute_segments(db)

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="HMAC key of the PII hashes on source records; set your own in production.",
     )
     load_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    load_workers: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Processes that check files and write transactions in flight during a load.",
+    )
 
     api_keys: SecretStr = Field(
         default=SecretStr(""), description="role:key pairs, comma-separated (hashed when read)."

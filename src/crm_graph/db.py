@@ -8,7 +8,9 @@ always passed as ``$parameters``.
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -267,7 +269,14 @@ class Database:
         return self._run(cypher(name), params, RoutingControl.WRITE)
 
     def write_batches(
-        self, name: str, rows: Sequence[Mapping[str, Any]], *, batch_size: int = 5000, **params: Any
+        self,
+        name: str,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        batch_size: int = 5000,
+        workers: int = 1,
+        partition: str | None = None,
+        **params: Any,
     ) -> Iterator[int]:
         """Run an ``UNWIND $rows`` statement over ``rows`` in batches.
 
@@ -279,6 +288,12 @@ class Database:
             The rows; each batch is one retried write transaction.
         batch_size : int, default 5000
             Rows per transaction.
+        workers : int, default 1
+            Transactions in flight at once. With more than one, rows are split by the
+            value of ``partition`` (rows with equal values go to the same worker, in
+            order), so that concurrent transactions do not lock the same nodes.
+        partition : str, optional
+            The row field to split by (e.g. ``customer_id``); required for workers > 1.
         **params
             Further parameters passed with every batch.
 
@@ -286,12 +301,83 @@ class Database:
         ------
         int
             The number of rows written by each batch, for progress bars.
+
+        Raises
+        ------
+        DatabaseError, DatabaseUnavailable
+            As :meth:`write`; with several workers, the first failure (the other
+            workers stop after their current batch).
         """
         statement = cypher(name)
-        for start in range(0, len(rows), batch_size):
-            batch = [dict(r) for r in rows[start : start + batch_size]]
-            self._run(statement, {**params, "rows": batch}, RoutingControl.WRITE)
-            yield len(batch)
+        if workers <= 1 or partition is None or len(rows) <= batch_size:
+            for start in range(0, len(rows), batch_size):
+                batch = [dict(r) for r in rows[start : start + batch_size]]
+                self._run(statement, {**params, "rows": batch}, RoutingControl.WRITE)
+                yield len(batch)
+            return
+        parts: list[list[Mapping[str, Any]]] = [[] for _ in range(workers)]
+        for row in rows:
+            parts[hash(row[partition]) % workers].append(row)
+        done: queue.Queue[int | BaseException] = queue.Queue()
+        stop = threading.Event()
+
+        def work(part: list[Mapping[str, Any]]) -> None:
+            try:
+                for start in range(0, len(part), batch_size):
+                    if stop.is_set():
+                        return
+                    batch = [dict(r) for r in part[start : start + batch_size]]
+                    self._run(statement, {**params, "rows": batch}, RoutingControl.WRITE)
+                    done.put(len(batch))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+                done.put(exc)
+
+        threads = [threading.Thread(target=work, args=(p,), daemon=True) for p in parts if p]
+        for thread in threads:
+            thread.start()
+        written = 0
+        try:
+            while written < len(rows):
+                item = done.get()
+                if isinstance(item, BaseException):
+                    raise item
+                written += item
+                yield item
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+
+    def stream(
+        self, name: str, chunk: int = 100_000, **params: Any
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Run the named read statement and yield its rows in lists of ``chunk``.
+
+        For results too large to hold as one list (every source record of a bank):
+        the driver fetches records as they are consumed.
+
+        Raises
+        ------
+        DatabaseError, DatabaseUnavailable
+            As :meth:`read`.
+        """
+        try:
+            with self.read_session() as session:
+                result = session.run(neo4j.Query(cypher(name)), dict(params))
+                rows: list[dict[str, Any]] = []
+                for record in result:
+                    rows.append(record.data())
+                    if len(rows) >= chunk:
+                        yield rows
+                        rows = []
+                if rows:
+                    yield rows
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+            raise DatabaseUnavailable(f"Neo4j is not reachable: {exc}") from exc
+        except neo4j_errors.Neo4jError as exc:
+            raise DatabaseError(f"{exc.code}: {exc.message}") from exc
+        except neo4j_errors.DriverError as exc:
+            raise DatabaseUnavailable(f"Neo4j connection failed: {exc!r}") from exc
 
     def run_statement(
         self, statement: str, params: Mapping[str, Any] | None = None, *, write: bool = False

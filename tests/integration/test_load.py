@@ -274,3 +274,56 @@ def test_the_real_uci_bank_marketing_extract_loads_unchanged(db: Database, tmp_p
             "duration": 261,
         }
     ]
+
+
+def test_parallel_checks_and_writes_give_the_same_graph(
+    db: Database, bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two check processes, two writers and tiny chunks load exactly what one does."""
+    from crm_graph.ingest import load as load_module
+    from crm_graph.ingest import validate as validate_module
+
+    specs = load_specs(default_loaders_dir())
+    one = load_extract(db, bank, specs, pii_key=KEY, rejects_dir=tmp_path / "r1").as_dict()
+    reference = fingerprint(db)
+    from tests.conftest import empty_graph
+
+    # in this process, in chunks of 250 records and writer jobs of 97 rows
+    empty_graph(db)
+    monkeypatch.setattr(validate_module, "CHUNK_RECORDS", 250)
+    monkeypatch.setattr(load_module, "SLICE_ROWS", 97)
+    small = load_extract(db, bank, specs, pii_key=KEY, rejects_dir=tmp_path / "r0").as_dict()
+    assert fingerprint(db) == reference
+    assert small["files"] == one["files"]
+    rejects_one = {
+        p.relative_to(tmp_path / "r1"): p.read_text() for p in (tmp_path / "r1").rglob("*.csv")
+    }
+    # two check processes, two write transactions in flight
+    empty_graph(db)
+    monkeypatch.setattr(load_module, "PARALLEL_CHECK_BYTES", 0)
+    two = load_extract(
+        db, bank, specs, pii_key=KEY, rejects_dir=tmp_path / "r2", workers=2, batch_size=50
+    ).as_dict()
+    assert fingerprint(db) == reference
+    for key in ("files", "rows_read", "rows_rejected", "customers_created", "conflicts"):
+        assert two[key] == one[key], key
+    rejects_two = {
+        p.relative_to(tmp_path / "r2"): p.read_text() for p in (tmp_path / "r2").rglob("*.csv")
+    }
+    assert rejects_two == rejects_one
+
+
+def test_a_file_error_in_a_check_process_stops_the_load(
+    db: Database, bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_graph.ingest import load as load_module
+
+    broken = tmp_path / "broken"
+    shutil.copytree(bank, broken, ignore=shutil.ignore_patterns("rejects"))
+    path = broken / "crm" / "contacts.csv"
+    path.write_bytes(path.read_bytes() + b"\xff\xfe broken\n")
+    monkeypatch.setattr(load_module, "PARALLEL_CHECK_BYTES", 0)
+    specs = load_specs(default_loaders_dir())
+    with pytest.raises(SourceFileError, match=r"contacts.csv: cannot be read as utf-8 \(line"):
+        load_extract(db, broken, specs, pii_key=KEY, workers=2)
+    assert db.read("admin/count_totals")[0]["nodes"] == 0

@@ -2,7 +2,8 @@
 
 Order of work (see docs/loading.md):
 
-1. validate every mapped file; a file-level problem (missing file, unreadable
+1. validate every mapped file, chunk by chunk, into a spool folder (in worker
+   processes for large extracts); a file-level problem (missing file, unreadable
    encoding, missing required column) stops the load *before anything is written*;
    bad rows go to ``DIR/rejects/<system>/<file>.csv``;
 2. constraints and indexes (``schema.cypher``);
@@ -12,6 +13,12 @@ Order of work (see docs/loading.md):
    customers and source records, service links, then accounts, channels, contacts,
    ties, balances, applications, churn.
 
+Memory is bounded by the chunk size, not by the extract: checked rows wait on disk
+and are streamed back one chunk at a time; only the customer records (for
+resolution) are held whole, in compact form. A background writer sends each batch
+while the next rows are built, with ``workers`` transactions in flight split by
+customer, so that they never lock the same customer.
+
 Every write is a MERGE on a key, so re-running the same extract changes nothing,
 and a run killed half-way is completed by the next one without duplicates.
 """
@@ -20,31 +27,62 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import pickle
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from crm_graph.db import Database
-from crm_graph.errors import MappingError
-from crm_graph.ingest.resolve import Resolution, pii_hash, resolve
+from crm_graph.errors import IngestError, MappingError
+from crm_graph.ingest.resolve import Resolution, _hex_keys, resolve
 from crm_graph.ingest.spec import FileSpec, SystemSpec, TargetSpec, field_columns
 from crm_graph.ingest.targets import TARGETS, Target
-from crm_graph.ingest.validate import ValidatedFile, read_validated, write_rejects
+from crm_graph.ingest.validate import SpooledFile, spool_validated, write_rejects
 
-__all__ = ["LoadReport", "load_extract"]
+__all__ = ["LoadReport", "RecordIndex", "load_extract"]
 
 Progress = Callable[[str, int, int], None]  # (task, done, total)
+
+#: Rows built and sent to the writer at a time (bounds the rows held in memory).
+SLICE_ROWS = 50_000
+
+#: Extracts smaller than this are checked in this process (worker start-up costs more).
+PARALLEL_CHECK_BYTES = 32 * 2**20
 
 _CATALOGUE_KEYS = {
     "products": "product_id",
     "branches": "branch_id",
     "competitors": "competitor_id",
+}
+
+#: The row field that splits a target's rows between write workers; targets not listed
+#: (ties between two customers, catalogues) are written by one worker, since rows of
+#: two workers would lock the same customers and deadlock.
+_PARTITION = {
+    "load/upsert_customers": "customer_id",
+    "load/upsert_source_records": "customer_id",
+    "load/merge_service_links": "customer_id",
+    "load/upsert_accounts": "customer_id",
+    "load/merge_enrolments": "customer_id",
+    "load/upsert_contacts": "customer_id",
+    "load/set_balances": "customer_id",
+    "load/upsert_applications": "customer_id",
+    "load/merge_churn": "customer_id",
 }
 
 
@@ -69,6 +107,7 @@ class LoadReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     merges: list[dict[str, Any]] = field(default_factory=list)
     rows_written: int = 0
+    retried_transactions: int = 0
     duration_s: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -87,6 +126,7 @@ class LoadReport:
             "conflict_examples": self.conflicts[:5],
             "merges": len(self.merges),
             "rows_written": self.rows_written,
+            "retried_transactions": self.retried_transactions,
             "duration_s": round(self.duration_s, 2),
             "rows_per_s": round(read / self.duration_s, 1) if self.duration_s else None,
         }
@@ -97,7 +137,7 @@ def _silent(_: str, __: int, ___: int) -> None:
 
 
 def _mask_name(name: str | None) -> str | None:
-    if not name:
+    if not name or not isinstance(name, str):
         return None
     if len(name) <= 2:
         return name[0] + "*"
@@ -105,7 +145,7 @@ def _mask_name(name: str | None) -> str | None:
 
 
 def _mask_phone(phone: str | None) -> str | None:
-    if not phone:
+    if not phone or not isinstance(phone, str):
         return None
     return phone[:6] + "****" + phone[-4:] if len(phone) > 10 else phone[:3] + "****"
 
@@ -119,6 +159,24 @@ def _clean(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts of plain Python values (NaN and NA become None).
+
+    Examples
+    --------
+    >>> _records(pd.DataFrame({"a": [1, 2], "b": [None, float("nan")]}))
+    [{'a': 1, 'b': None}, {'a': 2, 'b': None}]
+    """
+    names = [str(c) for c in frame.columns]
+    columns = []
+    for c in frame.columns:
+        values = frame[c].tolist()
+        if frame[c].dtype.kind in "fcO" or isinstance(frame[c].dtype, pd.CategoricalDtype):
+            values = [_clean(v) for v in values]
+        columns.append(values)
+    return [dict(zip(names, vals, strict=True)) for vals in zip(*columns, strict=True)]
 
 
 def _props(
@@ -142,6 +200,185 @@ def _value(frame: pd.DataFrame, spec: str) -> pd.Series:
     return frame[spec]
 
 
+def _compact(values: pd.Series) -> pd.Series:
+    """Store a column of repeated text as a categorical (codes and distinct values)."""
+    return values.astype(object).where(values.notna(), None).astype("category")
+
+
+def _concat_compact(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate frames whose categorical columns have different categories."""
+    if not parts:
+        return pd.DataFrame()
+    columns = list(parts[0].columns)
+    out: dict[str, Any] = {}
+    for c in columns:
+        series = [p[c] for p in parts]
+        if all(isinstance(s.dtype, pd.CategoricalDtype) for s in series):
+            series = [
+                s
+                if s.cat.categories.dtype == object
+                else s.cat.set_categories(pd.Index(s.cat.categories, dtype=object))
+                for s in series
+            ]
+            out[c] = pd.Series(union_categoricals(series, ignore_order=True))
+        elif any(isinstance(s.dtype, pd.CategoricalDtype) for s in series):
+            out[c] = pd.concat([s.astype(object) for s in series], ignore_index=True)
+        else:
+            out[c] = pd.concat(series, ignore_index=True)
+    return pd.DataFrame(out)
+
+
+class RecordIndex:
+    """Which golden customer each source record resolves to, for the loader's lookups.
+
+    One hash index of record ids per system, plus the customer id of each as a code
+    into the distinct customer ids; built once per load, for millions of records.
+
+    Examples
+    --------
+    >>> idx = RecordIndex(pd.DataFrame({"system": ["core", "core", "cards"],
+    ...     "record_id": ["1", "2", "1"], "customer_id": ["CA", "CB", "CA"]}))
+    >>> idx.lookup("core", ["2", "9", "1"]).tolist()
+    ['CB', None, 'CA']
+    >>> len(idx)
+    3
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        codes, uniques = pd.factorize(frame["customer_id"].astype(object))
+        # the last entry (None) is what code -1, an unknown record, picks
+        self._customers: npt.NDArray[Any] = np.concatenate(
+            [np.asarray(uniques, dtype=object), np.array([None], dtype=object)]
+        )
+        self._by_system: dict[str, tuple[pd.Index, npt.NDArray[np.int64]]] = {}
+        systems = frame["system"].astype(str).to_numpy()
+        ids = frame["record_id"].astype(str).to_numpy(dtype=object)
+        for system in np.unique(systems):
+            at = np.flatnonzero(systems == system)
+            index = pd.Index(ids[at], dtype=object)
+            keep = ~index.duplicated(keep="last")  # a later row wins (this load's)
+            self._by_system[str(system)] = (index[keep], codes[at][keep])
+
+    def __len__(self) -> int:
+        return sum(len(ix) for ix, _ in self._by_system.values())
+
+    def lookup(self, system: str, record_ids: Iterable[str]) -> npt.NDArray[Any]:
+        """Return the customer id of each record id of ``system`` (None when unknown)."""
+        wanted = pd.Index([str(r) for r in record_ids], dtype=object)
+        if system not in self._by_system:
+            return np.full(len(wanted), None, dtype=object)
+        index, codes = self._by_system[system]
+        found = index.get_indexer(wanted)
+        out = np.where(found >= 0, codes[np.where(found >= 0, found, 0)], -1)
+        picked: npt.NDArray[Any] = self._customers[out]
+        return picked
+
+
+class _RetryCounter(logging.Handler):
+    """Count the driver's "will be retried" warnings (deadlocks between our writers).
+
+    Every other driver message goes on to standard error as before.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.retries = 0
+        self._forward = logging.StreamHandler(sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "will be retried" in record.getMessage():
+            self.retries += 1
+        else:
+            self._forward.emit(record)
+
+
+class _Writer:
+    """Writes jobs in order on a background thread, so the next rows are built meanwhile.
+
+    Jobs run one after another in the order submitted (a stage's writes finish before
+    the next stage's start); within a job, ``workers`` transactions are in flight,
+    split by customer. The first failure stops the writer and is raised in the
+    loading thread by the next :meth:`submit` or by :meth:`drain`.
+    """
+
+    def __init__(
+        self, db: Database, batch_size: int, workers: int, progress: Progress, report: LoadReport
+    ) -> None:
+        self.db = db
+        self.batch_size = batch_size
+        self.workers = workers
+        self.progress = progress
+        self.report = report
+        self.error: BaseException | None = None
+        self.done: dict[str, int] = {}
+        self.totals: dict[str, int] = {}
+        self._jobs: queue.Queue[tuple[str, str, list[dict[str, Any]], dict[str, Any]] | None]
+        self._jobs = queue.Queue(maxsize=2)
+        self._thread = threading.Thread(target=self._run, name="crm-graph-writer", daemon=True)
+        self._thread.start()
+
+    def start_task(self, task: str, total: int) -> None:
+        """Announce a task (a progress bar) of ``total`` rows."""
+        self.totals[task] = total
+        self.done.setdefault(task, 0)
+        self.progress(task, self.done[task], total)
+
+    def submit(self, task: str, name: str, rows: list[dict[str, Any]], **params: Any) -> None:
+        """Queue ``rows`` for the statement ``name`` (blocks while two jobs wait)."""
+        self._raise()
+        if rows:
+            self._jobs.put((task, name, rows, params))
+
+    def drain(self) -> None:
+        """Wait until every queued job is written; raise the writer's failure, if any."""
+        self._jobs.join()
+        self._raise()
+
+    def close(self) -> None:
+        """Stop the writer thread (after the job in progress)."""
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:
+                    self._write(*job)
+            except BaseException as exc:  # noqa: BLE001 - raised in the loading thread
+                self.error = exc
+            finally:
+                self._jobs.task_done()
+
+    def _write(
+        self, task: str, name: str, rows: list[dict[str, Any]], params: dict[str, Any]
+    ) -> None:
+        partition = _PARTITION.get(name)
+        for written in self.db.write_batches(
+            name,
+            rows,
+            batch_size=self.batch_size,
+            workers=self.workers if partition else 1,
+            partition=partition,
+            **params,
+        ):
+            self.done[task] = self.done.get(task, 0) + written
+            self.report.rows_written += written
+            total = max(self.totals.get(task, 0), self.done[task])
+            self.progress(task, self.done[task], total)
+
+
+def _spool_one(args: tuple[Path, str, FileSpec, Path, date]) -> SpooledFile:
+    extract, system, spec, spool, today = args
+    return spool_validated(extract, system, spec, spool, today)
+
+
 class _Loader:
     def __init__(
         self,
@@ -154,6 +391,8 @@ class _Loader:
         progress: Progress,
         today: date,
         by: str,
+        workers: int = 1,
+        spool: Path | None = None,
     ) -> None:
         self.db = db
         self.extract = extract
@@ -164,41 +403,111 @@ class _Loader:
         self.progress = progress
         self.today = today
         self.by = by
+        self.workers = workers
+        self.spool = spool or Path(tempfile.mkdtemp(prefix="crm-graph-load-"))
         self.report = LoadReport(extract=str(extract))
-        self.validated: dict[tuple[str, str], ValidatedFile] = {}
+        self.spooled: dict[tuple[str, str], SpooledFile] = {}
         self.extra_rejects: dict[tuple[str, str], list[pd.DataFrame]] = {}
-        self.customer_of: dict[tuple[str, str], str] = {}
+        self.excluded: dict[tuple[str, str], set[int]] = {}
+        self.index: RecordIndex | None = None
         self.known: dict[str, set[str]] = {"Product": set()}
+        self._writer: _Writer | None = None
+
+    @property
+    def writer(self) -> _Writer:
+        if self._writer is None:
+            self._writer = _Writer(
+                self.db, self.batch_size, self.workers, self.progress, self.report
+            )
+        return self._writer
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        shutil.rmtree(self.spool, ignore_errors=True)
 
     # ------------------------------------------------------------------ steps
     def validate(self) -> None:
+        """Check every file into the spool; any file-level error stops the load here."""
         files = [(s, f) for s in self.specs for f in s.files]
-        for i, (system, spec) in enumerate(files):
-            self.progress("validate", i, len(files))
-            self.validated[(system.system, spec.name)] = read_validated(
-                self.extract, spec, self.today
-            )
-        self.progress("validate", len(files), len(files))
+        jobs = [(self.extract, s.system, f, self.spool, self.today) for s, f in files]
+        self.progress("validate", 0, len(files))
+        size = sum(_size(self.extract, f) for _, f in files)
+        if self.workers > 1 and size >= PARALLEL_CHECK_BYTES and len(files) > 1:
+            self._validate_in_workers(jobs, [_size(self.extract, f) for _, f in files])
+        else:
+            for i, job in enumerate(jobs):
+                spooled = _spool_one(job)
+                self.spooled[(spooled.system, spooled.name)] = spooled
+                self.progress("validate", i + 1, len(files))
 
-    def _write(self, task: str, name: str, rows: list[dict[str, Any]], **params: Any) -> None:
-        """Write rows now, in batches, with progress.
-
-        (A writer thread overlapping Python and Neo4j was tried and measured: the
-        driver packs batches in Python, so the thread competed with the main thread
-        for the GIL and the 10k-customer load took 61 s instead of 26 s.)
-        """
-        self.progress(task, 0, len(rows))
-        self._write_now(task, name, rows, params)
-
-    def _write_now(
-        self, task: str, name: str, rows: list[dict[str, Any]], params: dict[str, Any]
+    def _validate_in_workers(
+        self, jobs: list[tuple[Path, str, FileSpec, Path, date]], sizes: list[int]
     ) -> None:
-        total = len(rows)
-        done = 0
-        for written in self.db.write_batches(name, rows, batch_size=self.batch_size, **params):
-            done += written
-            self.report.rows_written += written
-            self.progress(task, done, total)
+        """Check the files in ``workers`` child processes (biggest files first, balanced).
+
+        Child processes (``python -m crm_graph.ingest.validate``), not a fork of this
+        one (which may hold driver sockets and threads) nor a multiprocessing pool
+        (which would re-run an unguarded ``__main__`` of the caller).
+        """
+        shares: list[list[int]] = [[] for _ in range(self.workers)]
+        load = [0] * self.workers
+        for i in sorted(range(len(jobs)), key=lambda i: -sizes[i]):
+            w = load.index(min(load))
+            shares[w].append(i)
+            load[w] += sizes[i]
+        procs: list[tuple[subprocess.Popen[str], Path, list[int]]] = []
+        for w, share in enumerate(s for s in shares if s):
+            job_file = self.spool / f"check-{w}.jobs"
+            with job_file.open("wb") as handle:
+                pickle.dump([jobs[i] for i in share], handle, protocol=pickle.HIGHEST_PROTOCOL)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "crm_graph.ingest.validate", str(job_file)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            procs.append((proc, job_file, share))
+        events: queue.Queue[tuple[int, int | None]] = queue.Queue()
+
+        def follow(w: int) -> None:
+            stdout = procs[w][0].stdout
+            assert stdout is not None
+            with stdout:
+                for line in stdout:
+                    events.put((w, int(line)))
+            events.put((w, None))
+
+        followers = [
+            threading.Thread(target=follow, args=(w,), daemon=True) for w in range(len(procs))
+        ]
+        for thread in followers:
+            thread.start()
+        running = len(procs)
+        try:
+            while running:
+                w, k = events.get()
+                proc, job_file, share = procs[w]
+                if k is None:
+                    running -= 1
+                    if proc.wait() != 0:
+                        raise IngestError(
+                            f"checking {', '.join(str(jobs[i][2].path) for i in share)} "
+                            f"failed in a worker process (exit code {proc.returncode})"
+                        )
+                    continue
+                with Path(f"{job_file}.{k}").open("rb") as got:
+                    result = pickle.load(got)  # noqa: S301 - written by our own worker
+                if isinstance(result, BaseException):
+                    raise result
+                self.spooled[(result.system, result.name)] = result
+                self.progress("validate", len(self.spooled), len(jobs))
+        finally:
+            for proc, _, _ in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+            for thread in followers:  # each closes its pipe at the end of the output
+                thread.join()
 
     def _reject(
         self, system: str, file: str, frame: pd.DataFrame, mask: pd.Series, reason: str, column: str
@@ -206,101 +515,141 @@ class _Loader:
         if not mask.any():
             return
         raw = frame[mask].copy()
-        raw.insert(0, "_line", -1)
+        if "_line" not in raw.columns:
+            raw.insert(0, "_line", -1)
+        else:
+            raw.insert(0, "_line", raw.pop("_line"))
         raw.insert(1, "_column", column)
         raw.insert(2, "_reason", reason)
-        self.extra_rejects.setdefault((system, file), []).append(raw)
+        self.extra_rejects.setdefault((system, file), []).append(raw.astype(object))
 
     def records(self) -> pd.DataFrame:
+        """Return the customer records of every identity file, compact (categorical text)."""
         frames = []
         for system in self.specs:
             for spec in system.files:
                 ident = spec.identity
                 if ident is None:
                     continue
-                rows = self.validated[(system.system, spec.name)].rows
+                spooled = self.spooled[(system.system, spec.name)]
                 rid = spec.key[0]
-                if ident.kind.column:
-                    raw_kind = rows[ident.kind.column].astype(str)
-                    kind = np.where(
-                        raw_kind.isin(ident.kind.company),
-                        "company",
-                        np.where(
-                            raw_kind.isin(ident.kind.person),
-                            "person",
-                            ident.kind.default or "person",
-                        ),
+                attrs = {
+                    attr: getattr(ident, attr)
+                    for attr in ("name", "id_number", "birth_date", "phone", "email")
+                }
+                for rows in spooled.iter_rows():
+                    if ident.kind.column:
+                        raw_kind = rows[ident.kind.column].astype(str)
+                        kind = np.where(
+                            raw_kind.isin(ident.kind.company),
+                            "company",
+                            np.where(
+                                raw_kind.isin(ident.kind.person),
+                                "person",
+                                ident.kind.default or "person",
+                            ),
+                        )
+                    else:
+                        kind = np.full(len(rows), ident.kind.default or "person")
+                    frame = pd.DataFrame(
+                        {
+                            "system": pd.Categorical([system.system] * len(rows)),
+                            "file": pd.Categorical([spec.name] * len(rows)),
+                            "record_id": rows[rid].astype(str).to_numpy(dtype=object),
+                            "_line": rows["_line"].to_numpy(),
+                            "kind": pd.Categorical(kind),
+                            "authority": np.full(len(rows), ident.authority, dtype=np.int32),
+                        }
                     )
-                else:
-                    kind = np.full(len(rows), ident.kind.default or "person")
-                frame = pd.DataFrame(
-                    {
-                        "system": system.system,
-                        "file": spec.name,
-                        "record_id": rows[rid].astype(str).to_numpy(),
-                        "kind": kind,
-                        "authority": ident.authority,
-                    }
-                )
-                for attr in ("name", "id_number", "birth_date", "phone", "email", "address"):
-                    col = getattr(ident, attr)
-                    frame[attr] = rows[col].to_numpy() if col else None
-                if ident.link:
-                    frame["link_system"] = ident.link.system
-                    frame["link_record"] = rows[ident.link.column].to_numpy()
-                else:
-                    frame["link_system"] = None
-                    frame["link_record"] = None
-                for prop, col in ident.golden.items():
-                    frame[f"golden_{prop}"] = rows[col].to_numpy()
-                frames.append(frame)
-        if not frames:
+                    for attr, col in attrs.items():
+                        frame[attr] = _compact(
+                            rows[col] if col else pd.Series([None] * len(rows), dtype=object)
+                        )
+                    if ident.link:
+                        frame["link_system"] = pd.Categorical([ident.link.system] * len(rows))
+                        frame["link_record"] = _compact(rows[ident.link.column])
+                    else:
+                        frame["link_system"] = pd.Categorical([None] * len(rows))
+                        frame["link_record"] = pd.Categorical([None] * len(rows))
+                    for prop, col in ident.golden.items():
+                        frame[f"golden_{prop}"] = _compact(rows[col])
+                    frames.append(frame)
+        if not any(f.identity for s in self.specs for f in s.files):
             raise MappingError("no mapping declares a file with 'identity' (customer records)")
-        records = pd.concat(frames, ignore_index=True)
-        dup = records.duplicated(["system", "record_id"], keep="first")
+        if not frames:  # identity files with a header and no rows
+            columns = ["system", "file", "record_id", "_line", "kind", "authority"]
+            columns += ["name", "id_number", "birth_date", "phone", "email"]
+            return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns}).assign(
+                link_system=None, link_record=None
+            )
+        golden = sorted({c for f in frames for c in f.columns if c.startswith("golden_")})
+        base = [c for c in frames[0].columns if not c.startswith("golden_")]
+        for i, f in enumerate(frames):
+            missing = [c for c in golden if c not in f.columns]
+            if missing:
+                f = f.assign(**{c: pd.Categorical([None] * len(f)) for c in missing})
+            frames[i] = f[[*base, *golden]]
+        records = _concat_compact(frames)
+        dup = records.duplicated(["system", "record_id"], keep="first").to_numpy()
         if dup.any():
             # the same record id twice in one system: keep the first, reject the rest
-            for (sys_name, file_name), part in records[dup].groupby(["system", "file"]):
-                system_name, file = str(sys_name), str(file_name)
-                vf = self.validated[(system_name, file)]
-                spec_key = next(
-                    f.key[0]
-                    for s in self.specs
-                    if s.system == system_name
-                    for f in s.files
-                    if f.name == file
-                )
-                mask = vf.rows[spec_key].astype(str).isin(set(part.record_id)) & vf.rows[
-                    spec_key
-                ].astype(str).duplicated(keep="first")
-                self._reject(system_name, file, vf.rows, mask, "duplicate record id", spec_key)
-                vf.rows = vf.rows[~mask].reset_index(drop=True)
+            for (sys_name, file_name), part in records[dup].groupby(
+                ["system", "file"], observed=True
+            ):
+                lines = set(part["_line"].tolist())
+                self.excluded.setdefault((str(sys_name), str(file_name)), set()).update(lines)
+                spec = self._file_spec(str(sys_name), str(file_name))
+                for rows in self.spooled[(str(sys_name), str(file_name))].iter_rows():
+                    mask = rows["_line"].isin(lines)
+                    self._reject(
+                        str(sys_name),
+                        str(file_name),
+                        rows,
+                        mask,
+                        "duplicate record id",
+                        spec.key[0],
+                    )
             records = records[~dup].reset_index(drop=True)
         return records
 
+    def _file_spec(self, system: str, name: str) -> FileSpec:
+        return next(f for s in self.specs if s.system == system for f in s.files if f.name == name)
+
+    def _existing(self) -> pd.DataFrame | None:
+        """Read the resolution already in the graph, in chunks, into compact columns.
+
+        Hashes become two 64-bit integers each (``<col>_hash_hi``/``_lo``), customer
+        ids and systems categoricals, so a million customers' records fit in memory.
+        """
+        names = {
+            "id_hash": "id_number",
+            "phone_hash": "phone",
+            "name_hash": "name",
+            "birth_hash": "birth_date",
+            "email_hash": "email",
+        }
+        parts = []
+        for rows in self.db.stream("load/read_resolution"):
+            frame = pd.DataFrame(rows)
+            for col, name in names.items():
+                halves = _hex_halves(frame.pop(col).to_numpy(dtype=object))
+                frame[f"{name}_hash_hi"], frame[f"{name}_hash_lo"] = halves[:, 0], halves[:, 1]
+            for col in ("system", "customer_id", "kind"):
+                frame[col] = _compact(frame[col])
+            parts.append(frame)
+        if not parts:
+            return None
+        return _concat_compact(parts)
+
     def resolve(self, records: pd.DataFrame) -> Resolution:
-        existing = pd.DataFrame(self.db.read("load/read_resolution"))
-        if not existing.empty:
-            existing = existing.rename(
-                columns={"birth_hash": "birth_date_hash", "id_hash": "id_number_hash"}
-            )
+        existing = self._existing()
         self.progress("resolve identities", 0, len(records))
-        res = resolve(records, existing if not existing.empty else None, key=self.key)
+        res = resolve(records, existing, key=self.key)
         self.progress("resolve identities", len(records), len(records))
-        for s, r, c in zip(
-            existing.get("system", []),
-            existing.get("record_id", []),
-            existing.get("customer_id", []),
-            strict=True,
-        ):
-            self.customer_of[(s, r)] = c
-        for s, r, c in zip(
-            res.assignments.system,
-            res.assignments.record_id,
-            res.assignments.customer_id,
-            strict=True,
-        ):
-            self.customer_of[(s, r)] = c
+        known = [res.assignments[["system", "record_id", "customer_id"]]]
+        if existing is not None:
+            known.insert(0, existing[["system", "record_id", "customer_id"]].astype(object))
+        self.index = RecordIndex(pd.concat(known, ignore_index=True))
         return res
 
     def catalogues(self, stage: int) -> None:
@@ -313,9 +662,11 @@ class _Loader:
         for system, spec, tspec, tgt in self._targets():
             if tgt.stage != stage:
                 continue
-            frame = self._rows_for(system, spec, tspec)
             task = f"{system}/{spec.name} -> {tgt.name}"
-            self._catalogue_rows(task, tgt, self._field_records(frame, tspec))
+            records: list[dict[str, Any]] = []
+            for frame in self._chunks(system, spec, tspec):
+                records += self._field_records(frame, tspec)
+            self._catalogue_rows(task, tgt, records)
 
     def _catalogue_rows(self, task: str, tgt: Target, records: list[dict[str, Any]]) -> None:
         key = tgt.required[0]
@@ -324,70 +675,100 @@ class _Loader:
             skip = (key, "branch_id") if tgt.name == "employees" else (key,)
             props = _props(rec, skip, drop_none=True)
             rows.append({key: rec[key], "branch_id": rec.get("branch_id"), "props": props})
-        self._write(task, tgt.cypher, rows)
+        self.writer.start_task(task, len(rows))
+        self.writer.submit(task, tgt.cypher, rows)
         if tgt.name == "products":
             self.known["Product"] |= {r["product_id"] for r in rows}
 
     def customers(self, records: pd.DataFrame, res: Resolution) -> None:
-        merged = records.merge(
-            res.assignments[["system", "record_id", "customer_id", "rule", "confidence"]],
-            on=["system", "record_id"],
+        assigned = res.assignments
+        merged = records  # columns added in place: a copy of a million records is 1 GB
+        merged["customer_id"] = assigned["customer_id"].to_numpy()
+        merged["rule"] = assigned["rule"].to_numpy()
+        merged["confidence"] = assigned["confidence"].to_numpy()
+        merged["_pos"] = np.arange(len(records))
+        order = merged[["customer_id", "authority", "system", "record_id"]].astype({"system": str})
+        best_at = (
+            order.sort_values(
+                ["customer_id", "authority", "system", "record_id"],
+                ascending=[True, False, True, True],
+            )
+            .drop_duplicates("customer_id", keep="first")
+            .index.to_numpy()
         )
-        merged = merged.sort_values(
-            ["customer_id", "authority", "system", "record_id"], ascending=[True, False, True, True]
-        )
-        best = merged.drop_duplicates("customer_id", keep="first")
+        best = merged.iloc[np.sort(best_at)]
         golden_cols = [c for c in merged.columns if c.startswith("golden_")]
         loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
-        rows, links = [], []
-        for rec in best.to_dict("records"):
-            props: dict[str, Any] = {
-                "name": rec["name"],
-                "kind": rec["kind"],
-                "loaded_at": loaded_at,
+        self.writer.start_task("customers", len(best))
+        self.writer.start_task("service links", len(best))
+        for start in range(0, len(best), SLICE_ROWS):
+            part = best.iloc[start : start + SLICE_ROWS]
+            rows, links = [], []
+            for rec in _records(part[["customer_id", "name", "kind", *golden_cols]]):
+                props: dict[str, Any] = {
+                    "name": rec["name"],
+                    "kind": rec["kind"],
+                    "loaded_at": loaded_at,
+                }
+                for col in golden_cols:
+                    if rec[col] is not None:
+                        props[col.removeprefix("golden_")] = rec[col]
+                rows.append({"customer_id": rec["customer_id"], "props": props})
+                links.append(
+                    {
+                        "customer_id": rec["customer_id"],
+                        "branch_id": props.get("branch_id"),
+                        "employee_id": props.get("rm_id"),
+                    }
+                )
+            self.writer.submit("customers", "load/upsert_customers", rows)
+            # after its customers (the writer keeps the order of jobs)
+            self.writer.submit("service links", "load/merge_service_links", links)
+        self.writer.start_task("source records", len(merged))
+        for start in range(0, len(merged), SLICE_ROWS):
+            part = merged.iloc[start : start + SLICE_ROWS]
+            at = part["_pos"].to_numpy()
+            hashes = {
+                prop: res.hash_of(col, at)
+                for prop, col in (
+                    ("id_hash", "id_number"),
+                    ("phone_hash", "phone"),
+                    ("name_hash", "name"),
+                    ("birth_hash", "birth_date"),
+                    ("email_hash", "email"),
+                )
             }
-            for col in golden_cols:
-                value = _clean(rec[col])
-                if value is not None:
-                    props[col.removeprefix("golden_")] = value
-            rows.append({"customer_id": rec["customer_id"], "props": props})
-            links.append(
-                {
-                    "customer_id": rec["customer_id"],
-                    "branch_id": props.get("branch_id"),
-                    "employee_id": props.get("rm_id"),
-                }
-            )
-        self._write("customers", "load/upsert_customers", rows)
-        src_rows = []
-        for rec in merged.to_dict("records"):
-            src_rows.append(
-                {
-                    "system": rec["system"],
-                    "record_id": rec["record_id"],
-                    "customer_id": rec["customer_id"],
-                    "confidence": rec["confidence"],
-                    "rule": rec["rule"],
-                    "props": {
-                        "kind": rec["kind"],
-                        "name_masked": _mask_name(rec["name"]),
-                        "phone_masked": _mask_phone(rec["phone"]),
-                        "id_hash": pii_hash(self.key, rec["id_number"]),
-                        "phone_hash": pii_hash(self.key, rec["phone"]),
-                        "name_hash": pii_hash(self.key, rec["name"]),
-                        "birth_hash": pii_hash(self.key, rec["birth_date"]),
-                        "email_hash": pii_hash(self.key, rec["email"]),
-                        "loaded_at": loaded_at,
-                    },
-                }
-            )
-        self._write("source records", "load/upsert_source_records", src_rows)
-        self._write("service links", "load/merge_service_links", links)
+            src_rows = []
+            for i, rec in enumerate(
+                _records(
+                    part[
+                        ["system", "record_id", "customer_id", "confidence", "rule", "kind"]
+                        + ["name", "phone"]
+                    ]
+                )
+            ):
+                src_rows.append(
+                    {
+                        "system": rec["system"],
+                        "record_id": rec["record_id"],
+                        "customer_id": rec["customer_id"],
+                        "confidence": rec["confidence"],
+                        "rule": rec["rule"],
+                        "props": {
+                            "kind": rec["kind"],
+                            "name_masked": _mask_name(rec["name"]),
+                            "phone_masked": _mask_phone(rec["phone"]),
+                            **{prop: values[i] for prop, values in hashes.items()},
+                            "loaded_at": loaded_at,
+                        },
+                    }
+                )
+            self.writer.submit("source records", "load/upsert_source_records", src_rows)
         if res.merges:
+            self.writer.drain()
             self._record_merges(res.merges)
-        self.report.customers_created = int(
-            best.customer_id.isin(res.assignments.loc[res.assignments.is_new, "customer_id"]).sum()
-        )
+        new_ids = set(assigned.loc[assigned.is_new, "customer_id"])
+        self.report.customers_created = int(best["customer_id"].isin(new_ids).sum())
         self.report.records_resolved = res.rules_used()
         self.report.conflicts = res.conflicts
         self.report.merges = res.merges
@@ -419,14 +800,17 @@ class _Loader:
                     ],
                 }
             )
-        self._write("resolution events", "load/create_resolution_events", events)
         moves = [
             {"from_id": c, "into_id": m["into_id"]}
             for m in merges
             for c in m["customer_ids"]
             if c != m["into_id"]
         ]
-        self._write("merged customers' ties", "load/move_customer_relationships", moves)
+        self.writer.start_task("resolution events", len(events))
+        self.writer.submit("resolution events", "load/create_resolution_events", events)
+        self.writer.start_task("merged customers' ties", len(moves))
+        self.writer.submit("merged customers' ties", "load/move_customer_relationships", moves)
+        self.writer.drain()
         self.db.write("load/delete_orphan_customers", ids=gone)
 
     def _targets(self) -> Iterable[tuple[str, FileSpec, TargetSpec, Target]]:
@@ -438,85 +822,91 @@ class _Loader:
         ]
         return sorted(items, key=lambda x: x[3].stage)
 
-    def _rows_for(self, system: str, spec: FileSpec, tspec: TargetSpec) -> pd.DataFrame:
-        frame = self.validated[(system, spec.name)].rows
-        for col, value in tspec.where.items():
-            frame = frame[frame[col].astype(str) == value]
-        return frame
+    def _chunks(self, system: str, spec: FileSpec, tspec: TargetSpec) -> Iterator[pd.DataFrame]:
+        """Yield the file's good rows chunk by chunk, filtered by the target's ``where``."""
+        excluded = self.excluded.get((system, spec.name), set())
+        for frame in self.spooled[(system, spec.name)].iter_rows():
+            if excluded:
+                frame = frame[~frame["_line"].isin(excluded)]
+            for col, value in tspec.where.items():
+                frame = frame[frame[col].astype(str) == value]
+            if len(frame):
+                yield frame
 
     def _field_records(self, frame: pd.DataFrame, tspec: TargetSpec) -> list[dict[str, Any]]:
         data = {f: _value(frame, col) for f, col in tspec.fields.items()}
-        out = pd.DataFrame(data, index=frame.index)
-        return [{str(k): _clean(v) for k, v in rec.items()} for rec in out.to_dict("records")]
+        return _records(pd.DataFrame(data, index=frame.index))
 
     def facts(self) -> None:
+        assert self.index is not None
         for system, spec, tspec, tgt in self._targets():
             if tgt.stage < 3:
                 continue
-            frame = self._rows_for(system, spec, tspec)
-            if frame.empty:
-                continue
-            resolved = pd.DataFrame(index=frame.index)
-            bad = pd.Series(False, index=frame.index)
-            for ref in tgt.refs:
-                ref_system = tspec.systems.get(ref, system)
-                ids = _value(frame, tspec.fields[ref]).astype(str)
-                cust = pd.Series(
-                    [self.customer_of.get((ref_system, r)) for r in ids],
-                    index=frame.index,
-                    dtype=object,
-                )
-                missing = cust.isna() & ~bad
-                self._reject(
-                    system,
-                    spec.name,
-                    frame,
-                    missing,
-                    f"unknown {ref_system} record for {tspec.fields[ref]}",
-                    tspec.fields[ref],
-                )
-                bad |= cust.isna()
-                resolved[ref] = cust
-            for fld, label in tgt.lookups.items():
-                if fld in tspec.fields:
-                    values = _value(frame, tspec.fields[fld]).astype(str)
-                    unknown = ~values.isin(self.known[label]) & ~bad
+            task = f"{system}/{spec.name} -> {tgt.name}"
+            self.writer.start_task(task, self.spooled[(system, spec.name)].loaded)
+            balances: list[pd.DataFrame] = []
+            for frame in self._chunks(system, spec, tspec):
+                resolved = pd.DataFrame(index=frame.index)
+                bad = pd.Series(False, index=frame.index)
+                for ref in tgt.refs:
+                    ref_system = tspec.systems.get(ref, system)
+                    ids = _value(frame, tspec.fields[ref]).astype(str)
+                    cust = pd.Series(
+                        self.index.lookup(ref_system, ids), index=frame.index, dtype=object
+                    )
+                    missing = cust.isna() & ~bad
                     self._reject(
                         system,
                         spec.name,
                         frame,
-                        unknown,
-                        f"unknown {label.lower()}",
-                        tspec.fields[fld],
+                        missing,
+                        f"unknown {ref_system} record for {tspec.fields[ref]}",
+                        tspec.fields[ref],
                     )
-                    bad |= unknown
-            good = frame[~bad]
-            fields = self._field_records(good, tspec)
-            refs = resolved[~bad]
-            rows = self._rows(system, tgt, fields, refs)
-            self._write(f"{system}/{spec.name} -> {tgt.name}", tgt.cypher, rows)
+                    bad |= cust.isna()
+                    resolved[ref] = cust
+                for fld, label in tgt.lookups.items():
+                    if fld in tspec.fields:
+                        values = _value(frame, tspec.fields[fld]).astype(str)
+                        unknown = ~values.isin(self.known[label]) & ~bad
+                        self._reject(
+                            system,
+                            spec.name,
+                            frame,
+                            unknown,
+                            f"unknown {label.lower()}",
+                            tspec.fields[fld],
+                        )
+                        bad |= unknown
+                good = frame[~bad]
+                refs = resolved[~bad]
+                if tgt.name == "balances":
+                    balances.append(
+                        pd.DataFrame(
+                            {
+                                "customer": refs["customer"].astype("category"),
+                                "month": _value(good, tspec.fields["month"])
+                                .astype(str)
+                                .astype("category"),
+                                "balance": pd.to_numeric(
+                                    _value(good, tspec.fields["balance"]), errors="coerce"
+                                ).astype(float),
+                            }
+                        )
+                    )
+                    continue
+                fields = self._field_records(good, tspec)
+                rows = self._rows(system, tgt, fields, refs)
+                self.writer.submit(task, tgt.cypher, rows)
+            if tgt.name == "balances" and balances:
+                for rows in _balance_rows(_concat_compact(balances)):
+                    self.writer.submit(task, tgt.cypher, rows)
 
     def _rows(
         self, system: str, tgt: Target, fields: list[dict[str, Any]], refs: pd.DataFrame
     ) -> list[dict[str, Any]]:
         """Build the ``$rows`` of a target; account and contact ids are prefixed by system."""
-        ref_records = refs.to_dict("records")
-        if tgt.name == "balances":
-            per: dict[str, list[tuple[str, float]]] = {}
-            for f, r in zip(fields, ref_records, strict=True):
-                per.setdefault(r["customer"], []).append((str(f["month"]), float(f["balance"])))
-            out = []
-            for cid, items in per.items():
-                items.sort()
-                out.append(
-                    {
-                        "customer_id": cid,
-                        "months": [m for m, _ in items],
-                        "balances": [b for _, b in items],
-                        "aum": items[-1][1],
-                    }
-                )
-            return out
+        ref_records = _records(refs)
         rows = []
         for f, r in zip(fields, ref_records, strict=True):
             if tgt.name in ("family", "transfers", "guarantees", "referred", "employs"):
@@ -584,21 +974,78 @@ class _Loader:
         return rows
 
     def finish(self) -> None:
+        self.writer.drain()
         for system in self.specs:
             for spec in system.files:
-                vf = self.validated[(system.system, spec.name)]
+                spooled = self.spooled[(system.system, spec.name)]
                 extra = self.extra_rejects.get((system.system, spec.name), [])
-                rejects = vf.rejects
+                more = pd.DataFrame()
                 if extra:
                     # a row refused by two targets of the same file is one rejected row
-                    more = pd.concat(extra)
-                    more = more[~more.index.duplicated(keep="first")].astype(object)
-                    rejects = pd.concat([rejects.astype(object), more], ignore_index=True)
+                    more = pd.concat(extra, ignore_index=True)
+                    lines = more["_line"].astype(int)
+                    more = more[~(lines.duplicated(keep="first") & (lines >= 0))]
+                parts = [*spooled.iter_rejects(), *([more] if len(more) else [])]
+                rejects = (
+                    pd.concat([p.astype(object) for p in parts], ignore_index=True)
+                    if parts
+                    else pd.DataFrame()
+                )
                 write_rejects(self.rejects_dir, system.system, spec.name, rejects)
+                rejected = spooled.rejected + len(more)
                 self.report.files[f"{system.system}/{spec.name}"] = FileReport(
-                    read=vf.read, loaded=vf.read - len(rejects), rejected=len(rejects)
+                    read=spooled.read, loaded=spooled.read - rejected, rejected=rejected
                 )
         self.report.customers_total = int(self.db.read("admin/count_customers")[0]["customers"])
+
+
+def _size(extract: Path, spec: FileSpec) -> int:
+    matches = list(extract.glob(spec.path))
+    return sum(m.stat().st_size for m in matches if m.is_file())
+
+
+def _hex_halves(values: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """32-hex-digit hashes as pairs of 64-bit integers (0, 0 where missing).
+
+    Examples
+    --------
+    >>> _hex_halves(np.array(["0" * 31 + "1", None], dtype=object)).tolist()
+    [[0, 72057594037927936], [0, 0]]
+    """
+    keys, _ = _hex_keys(values)
+    halves: npt.NDArray[np.int64] = np.ascontiguousarray(keys).view(np.int64).reshape(-1, 2)
+    return halves
+
+
+def _balance_rows(frame: pd.DataFrame) -> Iterator[list[dict[str, Any]]]:
+    """Each customer's month-end balances as one row (history in month order, latest AUM)."""
+    if frame.empty:
+        return
+    frame = frame.assign(month_text=frame["month"].astype(str)).sort_values(
+        ["customer", "month_text"], kind="stable"
+    )
+    customers = frame["customer"].astype(str).to_numpy(dtype=object)
+    months = frame["month_text"].to_numpy(dtype=object)
+    values = frame["balance"].to_numpy(dtype=float)
+    cuts = np.flatnonzero(customers[1:] != customers[:-1]) + 1
+    starts = np.concatenate([[0], cuts])
+    ends = np.concatenate([cuts, [len(customers)]])
+    rows: list[dict[str, Any]] = []
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        history = values[s:e].tolist()
+        rows.append(
+            {
+                "customer_id": customers[s],
+                "months": months[s:e].tolist(),
+                "balances": history,
+                "aum": history[-1],
+            }
+        )
+        if len(rows) >= SLICE_ROWS:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
 
 
 def load_extract(
@@ -612,6 +1059,7 @@ def load_extract(
     today: date | None = None,
     by: str = "crm-graph load",
     rejects_dir: Path | None = None,
+    workers: int = 1,
 ) -> LoadReport:
     """Load one extract folder into the graph.
 
@@ -628,13 +1076,17 @@ def load_extract(
     batch_size : int, default 5000
         Rows per write transaction.
     progress : callable, optional
-        ``progress(task, done, total)`` for progress bars.
+        ``progress(task, done, total)`` for progress bars (called from the writer
+        thread too).
     today : date, optional
         Dates after it are rejected.
     by : str, default "crm-graph load"
         Who is recorded on resolution events.
     rejects_dir : Path, optional
         Where ``<system>/<file>.csv`` reject files go (default ``extract/rejects``).
+    workers : int, default 1
+        Processes checking files at once (for extracts over 32 MiB) and write
+        transactions in flight at once (split by customer).
 
     Returns
     -------
@@ -659,16 +1111,26 @@ def load_extract(
         progress,
         today or date.today(),
         by,
+        workers=workers,
     )
-    loader.validate()
-    db.init_schema()
-    loader.known["Product"] = {r["product_id"] for r in db.read("load/read_product_ids")}
-    records = loader.records()
-    loader.catalogues(0)
-    loader.catalogues(1)
-    res = loader.resolve(records)
-    loader.customers(records, res)
-    loader.facts()
-    loader.finish()
+    counter = _RetryCounter()
+    driver_log = logging.getLogger("neo4j")
+    driver_log.addHandler(counter)
+    try:
+        loader.validate()
+        db.init_schema()
+        loader.known["Product"] = {r["product_id"] for r in db.read("load/read_product_ids")}
+        records = loader.records()
+        loader.catalogues(0)
+        loader.catalogues(1)
+        res = loader.resolve(records)
+        loader.customers(records, res)
+        del records, res  # the record index keeps what the facts need
+        loader.facts()
+        loader.finish()
+    finally:
+        driver_log.removeHandler(counter)
+        loader.close()
+    loader.report.retried_transactions = counter.retries
     loader.report.duration_s = time.perf_counter() - started
     return loader.report

@@ -29,6 +29,7 @@ several earlier customers, the smallest id survives and a merge event is recorde
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import hmac
 from dataclasses import dataclass, field
@@ -104,6 +105,14 @@ class Resolution:
     assignments: pd.DataFrame  # system, record_id, customer_id, rule, confidence, is_new
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     merges: list[dict[str, Any]] = field(default_factory=list)
+    #: per hashed column: each current record's code into the distinct values' hashes
+    hashes: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[Any]]] = field(default_factory=dict)
+
+    def hash_of(self, column: str, positions: npt.NDArray[np.int64]) -> list[str | None]:
+        """Return the hashes of ``column`` for the current records at ``positions``."""
+        codes, hexes = self.hashes[column]
+        picked = codes[positions]
+        return [hexes[c] if c >= 0 else None for c in picked.tolist()]
 
     def rules_used(self) -> dict[str, int]:
         """Return the number of records resolved by each rule."""
@@ -125,33 +134,118 @@ def _looks_like_organisation(name: object) -> bool:
     return isinstance(name, str) and len(name) >= 6 and any(m in name for m in _ORG_MARKERS)
 
 
-def _wildcards(names: pd.Series) -> pd.DataFrame:
-    """One row per (record position, name with one character replaced by '*')."""
-    rows_idx: list[int] = []
+def _hex_keys(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
+    r"""Turn 32-hex-digit hashes (None: missing) into 16-byte keys and a presence mask.
+
+    Examples
+    --------
+    >>> keys, ok = _hex_keys(np.array(["00" * 15 + "ff", None], dtype=object))
+    >>> keys[0][-1:], ok.tolist()
+    (b'\xff', [True, False])
+    """
+    if values.dtype.kind == "S":
+        ok = values != b""
+        return values, ok
+    ok = np.array([isinstance(v, str) and len(v) == 32 for v in values], dtype=bool)
+    text = "".join(v if good else "0" * 32 for v, good in zip(values.tolist(), ok, strict=True))
+    keys = (
+        np.frombuffer(binascii.unhexlify(text), dtype="S16") if len(values) else np.empty(0, "S16")
+    )
+    return keys, ok
+
+
+def _categories(values: pd.Series) -> tuple[npt.NDArray[np.int64], npt.NDArray[Any]]:
+    """Codes into the distinct non-empty values (-1: missing or empty)."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    uniq = np.asarray(uniques, dtype=object)
+    codes = codes.astype(np.int64)
+    empty = np.flatnonzero(uniq == "")
+    if empty.size:
+        codes[np.isin(codes, empty)] = -1
+    return codes, uniq
+
+
+def _joint_codes(
+    cur_keys: npt.NDArray[Any],
+    cur_ok: npt.NDArray[np.bool_],
+    old_keys: npt.NDArray[Any],
+    old_ok: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.int64]:
+    """One integer code per distinct key over current and earlier records (-1: missing)."""
+    keys = np.concatenate([cur_keys, old_keys]) if old_keys.size else cur_keys
+    ok = np.concatenate([cur_ok, old_ok]) if old_keys.size else cur_ok
+    out = np.full(keys.size, -1, dtype=np.int64)
+    if ok.any():
+        _, inverse = np.unique(keys[ok], return_inverse=True)
+        out[ok] = inverse
+    return out
+
+
+def _wildcard_pairs(
+    name_codes: npt.NDArray[np.int64], names: npt.NDArray[Any]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(record position, wildcard code) for every name with one character replaced by '*'.
+
+    Wildcards are made once per distinct name, then spread over its records.
+
+    Examples
+    --------
+    >>> pos, wild = _wildcard_pairs(np.array([0, 1, 0, -1]), np.array(["王芳", "王方"], object))
+    >>> sorted(zip(pos.tolist(), wild.tolist()))
+    [(0, 0), (0, 1), (1, 1), (1, 2), (2, 0), (2, 1)]
+    """
     keys: list[str] = []
-    for i, name in zip(names.index, names.to_numpy(), strict=True):
+    owner: list[int] = []
+    for u, name in enumerate(names.tolist()):
         if not isinstance(name, str) or len(name) < 2 or len(name) > 40:
             continue
         for k in range(len(name)):
-            rows_idx.append(i)
             keys.append(name[:k] + "*" + name[k + 1 :])
-    return pd.DataFrame({"pos": rows_idx, "wild": keys})
-
-
-def _group_edges(
-    frame: pd.DataFrame, cols: list[str]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Star edges (first member -> every other member) of groups sharing ``cols``."""
-    sub = frame.dropna(subset=cols)
-    if sub.empty:
+            owner.append(u)
+    if not keys:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    first = sub.groupby(cols, sort=False)["pos"].transform("min").to_numpy()
-    pos = sub["pos"].to_numpy()
-    keep = first != pos
-    return first[keep], pos[keep]
+    wild, _ = pd.factorize(pd.Series(keys, dtype=object))
+    owner_arr = np.asarray(owner, dtype=np.int64)
+    order = np.argsort(owner_arr, kind="stable")
+    owner_arr = owner_arr[order]
+    wild_sorted: npt.NDArray[np.int64] = np.asarray(wild, dtype=np.int64)[order]
+    start = np.searchsorted(owner_arr, np.arange(len(names)), side="left")
+    count = np.searchsorted(owner_arr, np.arange(len(names)), side="right") - start
+    recs = np.flatnonzero(name_codes >= 0)
+    per = count[name_codes[recs]]
+    pos = np.repeat(recs, per)
+    first = np.repeat(start[name_codes[recs]], per)
+    within = np.arange(pos.size) - np.repeat(np.cumsum(per) - per, per)
+    return pos, wild_sorted[first + within]
 
 
-def _apart_tags(allrec: pd.DataFrame) -> pd.DataFrame:
+def _code_edges(
+    pos: npt.NDArray[np.int64], *keys: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Star edges (first member -> every other member) of groups sharing all ``keys``.
+
+    A key of -1 (missing) never matches.
+
+    Examples
+    --------
+    >>> _code_edges(np.arange(5), np.array([1, 2, 1, -1, 1]))
+    (array([0, 0]), array([2, 4]))
+    """
+    ok = np.ones(pos.size, dtype=bool)
+    for k in keys:
+        ok &= k >= 0
+    if not ok.any():
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    frame = pd.DataFrame({f"k{i}": k[ok] for i, k in enumerate(keys)})
+    frame["pos"] = pos[ok]
+    first = frame.groupby([f"k{i}" for i in range(len(keys))], sort=False)["pos"].transform("min")
+    first_arr = first.to_numpy(dtype=np.int64)
+    members = frame["pos"].to_numpy(dtype=np.int64)
+    keep = first_arr != members
+    return first_arr[keep], members[keep]
+
+
+def _apart_tags(id_codes: npt.NDArray[np.int64], keep_apart: npt.NDArray[Any]) -> pd.DataFrame:
     """One row per (record position, namespace, value) that must not mix in a customer.
 
     A valid id number is a tag in namespace ``id``: two records with different id
@@ -159,15 +253,25 @@ def _apart_tags(allrec: pd.DataFrame) -> pd.DataFrame:
     undone merge carries ``event=side`` tags (``keep_apart``): records on different
     sides of one undone merge stay apart.
     """
-    ids = allrec.dropna(subset=["id_number_hash"])
-    parts = [pd.DataFrame({"pos": ids.pos.to_numpy(), "ns": "id", "val": ids.id_number_hash})]
-    if "keep_apart" in allrec.columns:
-        pins = allrec[["pos", "keep_apart"]].dropna().explode("keep_apart").dropna()
-        if not pins.empty:
-            split = pins["keep_apart"].astype(str).str.rsplit("=", n=1, expand=True)
-            parts.append(
-                pd.DataFrame({"pos": pins.pos.to_numpy(), "ns": split[0], "val": split[1]})
+    has = np.flatnonzero(id_codes >= 0)
+    parts = [pd.DataFrame({"pos": has, "ns": "id", "val": id_codes[has].astype(str)})]
+    pinned = [
+        (i, str(tag))
+        for i in np.flatnonzero(pd.notna(keep_apart))
+        for tag in (keep_apart[i] if isinstance(keep_apart[i], list | tuple | np.ndarray) else [])
+        if tag is not None
+    ]
+    if pinned:
+        split = [tag.rsplit("=", 1) for _, tag in pinned]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "pos": [i for i, _ in pinned],
+                    "ns": [s[0] for s in split],
+                    "val": [s[-1] for s in split],
+                }
             )
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -265,23 +369,30 @@ def resolve(
 ) -> Resolution:
     """Cluster source records into golden customers.
 
+    Identifying values are hashed once per distinct value, and matching runs on
+    integer codes of the hashes (shared with the earlier records' hashes), so memory
+    grows with the number of records, not with the length of their values.
+
     Parameters
     ----------
     records : DataFrame
         The current extract's customer records: ``system``, ``record_id``, ``kind``
         and the normalised ``name``, ``id_number``, ``birth_date``, ``phone``,
-        ``email`` (None when unknown), ``link_system``/``link_record`` (None when
-        the record names no other record).
+        ``email`` (None when unknown; object or categorical columns),
+        ``link_system``/``link_record`` (None when the record names no other record).
     existing : DataFrame, optional
         Records resolved by earlier loads (from the graph): ``system``,
-        ``record_id``, ``customer_id``, ``kind`` and the ``*_hash`` columns.
+        ``record_id``, ``customer_id``, ``kind``, ``keep_apart`` and the ``*_hash``
+        columns (32 hex digits), or ``*_hash_hi``/``*_hash_lo`` (the hash as two
+        64-bit integers, as the loader reads them).
     key : bytes
         HMAC key for the PII hashes.
 
     Returns
     -------
     Resolution
-        One assignment per record of ``records`` (earlier records keep theirs).
+        One assignment per record of ``records`` (earlier records keep theirs), and
+        the hashes of the current records' identifying values.
 
     Examples
     --------
@@ -295,104 +406,171 @@ def resolve(
     >>> res = resolve(recs, key=b"k")
     >>> res.assignments.customer_id.nunique(), sorted(res.assignments.rule)
     (1, ['name_birth', 'name_birth', 'similar_name_phone'])
+    >>> res.hash_of("phone", np.array([0, 1])) == [pii_hash(b"k", "+8613800000000"), None]
+    True
     """
-    cur = records.reset_index(drop=True).copy()
-    for col in ("name", "id_number", "birth_date", "phone", "email", "link_system", "link_record"):
-        if col not in cur.columns:
-            cur[col] = None
-        cur[col] = cur[col].where(cur[col].notna() & (cur[col] != ""), None)
-    for col in HASHED:
-        cur[f"{col}_hash"] = _hash_all(key, cur[col].to_numpy())
-    org = cur["name"].map(_looks_like_organisation)
-    cur["org_name_hash"] = cur["name_hash"].where(org, None)
-    cur["customer_id"] = None
+    cur = records.reset_index(drop=True)
+    n_cur = len(cur)
     old = existing if existing is not None else pd.DataFrame()
-    cur["keep_apart"] = None
+    system = cur["system"].astype(str).to_numpy(dtype=object)
+    record_id = cur["record_id"].astype(str).to_numpy(dtype=object)
+    customer = np.full(n_cur, None, dtype=object)
+    keep_apart = np.full(n_cur, None, dtype=object)
     if not old.empty:
         keys = ["system", "record_id"]
         carried = [c for c in ("customer_id", "keep_apart") if c in old.columns]
-        joined = cur[keys].merge(old[keys + carried].drop_duplicates(keys), on=keys, how="left")
-        for col in carried:
-            cur[col] = joined[col].to_numpy()
-        seen = old[keys].merge(cur[keys], on=keys, how="left", indicator=True)["_merge"]
-        old = old[(seen == "left_only").to_numpy()]
-    cols = [
-        "system",
-        "record_id",
-        "kind",
-        "customer_id",
-        "keep_apart",
-        "org_name_hash",
-        *[f"{c}_hash" for c in HASHED],
-    ]
-    allrec = pd.concat([cur[cols], old.reindex(columns=cols)], ignore_index=True)
-    allrec["pos"] = np.arange(len(allrec))
-    n_cur = len(cur)
+        left = pd.DataFrame({"system": system, "record_id": record_id})
+        joined = left.merge(old[keys + carried].drop_duplicates(keys), on=keys, how="left")
+        if "customer_id" in carried:
+            customer = joined["customer_id"].astype(object).to_numpy()
+            customer[pd.isna(customer)] = None
+        if "keep_apart" in carried:
+            keep_apart = joined["keep_apart"].to_numpy(dtype=object)
+        seen = old[keys].merge(left, on=keys, how="left", indicator=True)["_merge"]
+        old = old[(seen == "left_only").to_numpy()].reset_index(drop=True)
+    if old.empty:
+        old = pd.DataFrame(columns=["system", "record_id", "customer_id", "keep_apart"])
+    n_old = len(old)
+    n = n_cur + n_old
+
+    # hash each distinct value once; code the hashes jointly with the earlier records'
+    hash_values: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[Any]]] = {}
+    code: dict[str, npt.NDArray[np.int64]] = {}
+    names: npt.NDArray[Any] = np.empty(0, dtype=object)
+    for col in HASHED:
+        values = cur[col] if col in cur.columns else pd.Series([None] * n_cur, dtype=object)
+        codes, uniques = _categories(values)
+        hexes = np.asarray(_hash_all(key, uniques), dtype=object)
+        hash_values[col] = (codes, hexes)
+        if col == "name":
+            names = np.asarray(uniques, dtype=object)
+        ukeys, uok = _hex_keys(hexes)
+        cur_keys = ukeys[np.where(codes >= 0, codes, 0)] if ukeys.size else np.zeros(n_cur, "S16")
+        cur_ok = (codes >= 0) & (uok[np.where(codes >= 0, codes, 0)] if uok.size else False)
+        old_col = f"{col}_hash"
+        old_keys: npt.NDArray[Any]
+        old_ok: npt.NDArray[np.bool_]
+        if n_old and f"{old_col}_hi" in old.columns:
+            halves = np.stack(
+                [old[f"{old_col}_hi"].to_numpy(np.int64), old[f"{old_col}_lo"].to_numpy(np.int64)],
+                axis=1,
+            )
+            old_keys = np.ascontiguousarray(halves).view("S16").ravel()
+            old_ok = old_keys != b""
+        elif n_old and old_col in old.columns:
+            old_keys, old_ok = _hex_keys(old[old_col].to_numpy(dtype=object))
+        else:
+            old_keys, old_ok = np.zeros(n_old, "S16"), np.zeros(n_old, dtype=bool)
+        code[col] = _joint_codes(cur_keys, cur_ok, old_keys, old_ok)
+    name_codes = hash_values["name"][0]
+    org_unique = np.array([_looks_like_organisation(x) for x in names.tolist()], dtype=bool)
+    org_code = np.full(n, -1, dtype=np.int64)
+    is_org = np.zeros(n_cur, dtype=bool)
+    if org_unique.size:
+        is_org = (name_codes >= 0) & org_unique[np.where(name_codes >= 0, name_codes, 0)]
+    org_code[:n_cur][is_org] = code["name"][:n_cur][is_org]
+
+    all_system = np.concatenate([system, old["system"].astype(str).to_numpy(dtype=object)])
+    all_record = np.concatenate([record_id, old["record_id"].astype(str).to_numpy(dtype=object)])
+    all_customer = np.concatenate(
+        [customer, old["customer_id"].to_numpy(dtype=object) if n_old else np.empty(0, object)]
+    )
+    all_pins = np.concatenate(
+        [
+            keep_apart,
+            old["keep_apart"].to_numpy(dtype=object)
+            if n_old and "keep_apart" in old.columns
+            else np.full(n_old, None, dtype=object),
+        ]
+    )
+    pos = np.arange(n, dtype=np.int64)
+    cust_code, cust_ids = _categories(pd.Series(all_customer, dtype=object))
 
     edges: list[tuple[str, npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
     conflicts: list[dict[str, Any]] = []
     # earlier clusters stay together
-    edges.append(("existing", *_group_edges(allrec, ["customer_id"])))
+    edges.append(("existing", *_code_edges(pos, cust_code)))
     # id numbers, unless the records disagree on both name and birth date
-    ids = allrec.dropna(subset=["id_number_hash"])
-    grouped = ids.groupby("id_number_hash", sort=False)
-    n_names = grouped["name_hash"].transform("nunique")
-    n_births = grouped["birth_date_hash"].transform("nunique")
-    clash = (n_names > 1) & (n_births > 1)
-    for _, group in ids[clash].groupby("id_number_hash", sort=False):
+    idc, namec, birthc = code["id_number"], code["name"], code["birth_date"]
+    has_id = np.flatnonzero(idc >= 0)
+    ids = pd.DataFrame(
+        {
+            "pos": has_id,
+            "id": idc[has_id],
+            "name": np.where(namec[has_id] >= 0, namec[has_id], np.nan),
+            "birth": np.where(birthc[has_id] >= 0, birthc[has_id], np.nan),
+        }
+    )
+    grouped = ids.groupby("id", sort=False)
+    clash = (
+        (grouped["name"].transform("nunique") > 1) & (grouped["birth"].transform("nunique") > 1)
+    ).to_numpy()
+    for _, group in ids[clash].groupby("id", sort=False):
+        members = group["pos"].to_numpy()
         conflicts.append(
             {
                 "rule": "id_number",
                 "reason": "same id number, different names and birth dates",
-                "records": [f"{s}:{r}" for s, r in zip(group.system, group.record_id, strict=True)],
+                "records": [f"{all_system[p]}:{all_record[p]}" for p in members],
             }
         )
-    # within a clash, records that agree on the name or the birth date still match
-    clashing = ids[clash]
-    pairs = [_group_edges(ids[~clash], ["id_number_hash"])]
-    pairs += [
-        _group_edges(clashing, ["id_number_hash", c]) for c in ("name_hash", "birth_date_hash")
-    ]
+    calm = ids[~clash]
+    hot = ids[clash]
+    pairs = [_code_edges(calm["pos"].to_numpy(), calm["id"].to_numpy())]
+    for other in ("name", "birth"):
+        pairs.append(
+            _code_edges(
+                hot["pos"].to_numpy(),
+                hot["id"].to_numpy(),
+                hot[other].fillna(-1).to_numpy(dtype=np.int64),
+            )
+        )
     edges.append(
         ("id_number", np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs]))
     )
     # links to a record of another system
-    where = {(s, r): p for s, r, p in zip(allrec.system, allrec.record_id, allrec.pos, strict=True)}
-    link_src, link_dst = [], []
-    for i, (ls, lr) in enumerate(zip(cur["link_system"], cur["link_record"], strict=True)):
-        if ls is not None and lr is not None and (ls, lr) in where:
-            link_src.append(where[(ls, lr)])
-            link_dst.append(i)
+    link_src: list[int] = []
+    link_dst: list[int] = []
+    if "link_system" in cur.columns and cur["link_system"].notna().any():
+        where = pd.Series(pos, index=pd.MultiIndex.from_arrays([all_system, all_record]))
+        where = where[~where.index.duplicated(keep="first")]
+        linked = np.flatnonzero(cur["link_system"].notna() & cur["link_record"].notna())
+        wanted = pd.MultiIndex.from_arrays(
+            [
+                cur["link_system"].to_numpy(dtype=object)[linked].astype(str),
+                cur["link_record"].to_numpy(dtype=object)[linked].astype(str),
+            ]
+        )
+        found = where.index.get_indexer(wanted)
+        hit = found >= 0
+        link_src = where.to_numpy()[found[hit]].tolist()
+        link_dst = linked[hit].tolist()
     edges.append(("link", np.array(link_src, np.int64), np.array(link_dst, np.int64)))
     for rule, keycols in (
-        ("name_phone", ["name_hash", "phone_hash"]),
-        ("name_email", ["name_hash", "email_hash"]),
-        ("name_birth", ["name_hash", "birth_date_hash"]),
-        ("phone_birth", ["phone_hash", "birth_date_hash"]),
-        ("org_name", ["org_name_hash"]),
+        ("name_phone", ("name", "phone")),
+        ("name_email", ("name", "email")),
+        ("name_birth", ("name", "birth_date")),
+        ("phone_birth", ("phone", "birth_date")),
     ):
-        edges.append((rule, *_group_edges(allrec, keycols)))
-    wild = _wildcards(cur["name"])
-    if not wild.empty:
+        edges.append((rule, *_code_edges(pos, *(code[c] for c in keycols))))
+    edges.append(("org_name", *_code_edges(pos, org_code)))
+    wild_pos, wild = _wildcard_pairs(name_codes, names)
+    if wild_pos.size:
         for rule, other in (
-            ("similar_name_phone", "phone_hash"),
-            ("similar_name_birth", "birth_date_hash"),
+            ("similar_name_phone", "phone"),
+            ("similar_name_birth", "birth_date"),
         ):
-            wild[other] = cur[other].to_numpy()[wild["pos"]]
-            edges.append((rule, *_group_edges(wild, ["wild", other])))
+            edges.append((rule, *_code_edges(wild_pos, wild, code[other][wild_pos])))
 
-    n = len(allrec)
-    apart = _apart_tags(allrec)
+    apart = _apart_tags(idc, all_pins)
     label, accepted, kept_apart = _constrained_components(n, edges, apart)
-    for members in kept_apart:
+    for kept in kept_apart:
         conflicts.append(
             {
                 "rule": "keep_apart",
                 "reason": "records with different id numbers, or kept apart by an undone "
                 "merge, match on weaker keys; not merged",
-                "records": [
-                    f"{allrec.system.iat[p]}:{allrec.record_id.iat[p]}" for p in members[:20]
-                ],
+                "records": [f"{all_system[p]}:{all_record[p]}" for p in kept[:20]],
             }
         )
 
@@ -411,50 +589,64 @@ def resolve(
             rule_of[ends[better]] = rule
 
     # customer ids: keep earlier ones, merge several into the smallest, mint new ones
-    allrec["label"] = label
     merges: list[dict[str, Any]] = []
     cid_of_label: dict[int, str] = {}
-    prior_ids = allrec.dropna(subset=["customer_id"]).groupby("label")["customer_id"].unique()
-    for lab, ids_here in zip(prior_ids.index.to_numpy(), prior_ids.to_numpy(), strict=True):
-        ordered = sorted(str(x) for x in ids_here)
+    known = np.flatnonzero(cust_code >= 0)
+    prior = (
+        pd.DataFrame({"label": label[known], "cid": cust_ids[cust_code[known]]})
+        .drop_duplicates()
+        .groupby("label")["cid"]
+        .agg(lambda s: sorted(str(x) for x in s))
+    )
+    several = any(len(ids) > 1 for ids in prior.tolist())
+    member_of = pd.Series(pos).groupby(label) if several else None
+    for lab, ordered in zip(prior.index.to_numpy(), prior.to_numpy(), strict=True):
         cid_of_label[int(lab)] = ordered[0]
-        if len(ordered) > 1:
-            members = allrec[allrec.label == lab]
+        if len(ordered) > 1 and member_of is not None:
+            member_pos = member_of.get_group(lab).to_numpy()
             merges.append(
                 {
                     "kind": "merge",
                     "into_id": ordered[0],
                     "customer_ids": ordered,
-                    "records": [
-                        f"{s}:{r}" for s, r in zip(members.system, members.record_id, strict=True)
-                    ],
+                    "records": [f"{all_system[p]}:{all_record[p]}" for p in member_pos],
                     # each record's customer before the merge ("" for a new record)
-                    "previous": [str(c) if isinstance(c, str) else "" for c in members.customer_id],
+                    "previous": [
+                        str(all_customer[p]) if isinstance(all_customer[p], str) else ""
+                        for p in member_pos
+                    ],
                     "reason": "records of several customers now match: "
-                    + ", ".join(sorted(set(rule_of[members.pos.to_numpy()]) - {"existing", "new"})),
+                    + ", ".join(sorted(set(rule_of[member_pos]) - {"existing", "new"})),
                 }
             )
-    first_key = (
-        allrec.assign(k=allrec.system.astype(str) + ":" + allrec.record_id.astype(str))
-        .sort_values("k")
-        .drop_duplicates("label")
-        .set_index("label")["k"]
-    )
-    for lab, k in zip(first_key.index.to_numpy(), first_key.to_numpy(), strict=True):
-        if int(lab) not in cid_of_label:
+    fresh_labels = np.setdiff1d(np.unique(label), np.fromiter(cid_of_label, np.int64))
+    if fresh_labels.size:
+        in_fresh = np.isin(label, fresh_labels)
+        keyed = pd.DataFrame(
+            {
+                "label": label[in_fresh],
+                "k": pd.Series(all_system[in_fresh], dtype=object)
+                + ":"
+                + pd.Series(all_record[in_fresh], dtype=object),
+            }
+        )
+        first_key = keyed.groupby("label")["k"].min()
+        for lab, k in zip(first_key.index.to_numpy(), first_key.to_numpy(), strict=True):
             cid_of_label[int(lab)] = (
-                "C" + hashlib.sha256(k.encode("utf-8")).hexdigest()[:12].upper()
+                "C" + hashlib.sha256(str(k).encode("utf-8")).hexdigest()[:12].upper()
             )
 
-    head = allrec.iloc[:n_cur]
+    head = label[:n_cur]
+    uniq_labels, inverse = np.unique(head, return_inverse=True)
+    cid_per_label = np.array([cid_of_label[int(x)] for x in uniq_labels], dtype=object)
     assignments = pd.DataFrame(
         {
-            "system": head.system.to_numpy(),
-            "record_id": head.record_id.to_numpy(),
-            "customer_id": [cid_of_label[int(x)] for x in head.label.to_numpy()],
+            "system": system,
+            "record_id": record_id,
+            "customer_id": cid_per_label[inverse] if n_cur else np.empty(0, object),
             "rule": rule_of[:n_cur],
             "confidence": [RULES[r] for r in rule_of[:n_cur]],
-            "is_new": head.customer_id.isna().to_numpy(),
+            "is_new": pd.isna(customer) if n_cur else np.empty(0, bool),
         }
     )
-    return Resolution(assignments, conflicts, merges)
+    return Resolution(assignments, conflicts, merges, hash_values)

@@ -5,13 +5,20 @@ Bad rows never stop a load and are never dropped silently: each one is returned
 reason. Problems with the file itself (missing, unreadable encoding, a required
 column absent) raise :class:`~crm_graph.errors.SourceFileError` before anything is
 returned, so nothing of that source is written.
+
+Files are read and checked in chunks of records (:func:`iter_validated`), so a file
+of any size is checked in bounded memory; :func:`spool_validated` writes the checked
+chunks to a spool folder that the loader streams back (:class:`SpooledFile`), and
+:func:`read_validated` gives a whole (small) file at once.
 """
 
 from __future__ import annotations
 
 import csv
+import pickle
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +34,17 @@ from crm_graph.identifiers import (
 )
 from crm_graph.ingest.spec import ColumnSpec, FileSpec
 
-__all__ = ["ValidatedFile", "read_validated", "write_rejects"]
+__all__ = [
+    "SpooledFile",
+    "ValidatedFile",
+    "iter_validated",
+    "read_validated",
+    "spool_validated",
+    "write_rejects",
+]
+
+#: Records checked at a time: bounds the memory a file of any size needs.
+CHUNK_RECORDS = 100_000
 
 REJECT_COLUMNS = ("_line", "_column", "_reason")
 
@@ -90,16 +107,36 @@ def _dedupe(header: list[str]) -> list[str]:
     return out
 
 
-def _read_parquet(path: Path) -> _Raw:
+def _read_parquet(path: Path, chunk: int) -> Iterator[list[str] | _Raw]:
+    """Yield the header, then chunks of a Parquet file's rows as text."""
+    import pyarrow.parquet as pq
+
     try:
-        frame = pd.read_parquet(path)
+        handle = pq.ParquetFile(path)
+        header = list(handle.schema_arrow.names)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
         raise SourceFileError(
             f"{path}: not a readable Parquet file ({type(exc).__name__})"
         ) from exc
-    frame = frame.astype("string").fillna("").astype(object)
-    n = len(frame)
-    return _Raw(frame, [i + 2 for i in range(n)], list(range(n)), pd.DataFrame(), n)
+    yield _dedupe(header)
+    seen = 0
+    try:
+        for batch in handle.iter_batches(batch_size=chunk):
+            frame = batch.to_pandas().astype("string").fillna("").astype(object)
+            frame.columns = _dedupe([str(c) for c in frame.columns])
+            n = len(frame)
+            yield _Raw(
+                frame,
+                [seen + i + 2 for i in range(n)],
+                list(range(seen, seen + n)),
+                pd.DataFrame(),
+                n,
+            )
+            seen += n
+    except Exception as exc:  # noqa: BLE001
+        raise SourceFileError(
+            f"{path}: not a readable Parquet file ({type(exc).__name__})"
+        ) from exc
 
 
 # Python's csv module refuses fields over 128 KiB with an error that ends the file;
@@ -130,63 +167,15 @@ def _clip(value: object, size: int) -> object:
     return value[:size] + "..." if isinstance(value, str) and len(value) > size else value
 
 
-def _read_csv(path: Path, spec: FileSpec) -> _Raw:
-    """Read a CSV record by record (quotes and embedded newlines as RFC 4180).
-
-    A record with more or fewer fields than the header, or with a field over
-    ``spec.max_field_chars``, is set aside as a reject with the line it starts on;
-    blank lines are skipped. An undecodable byte or a NUL fails the whole file.
-    """
-    try:
-        handle = path.open(encoding=spec.encoding, errors="strict", newline="")
-    except LookupError as exc:
-        raise SourceFileError(f"{path}: unknown encoding {spec.encoding!r}") from exc
-    good: list[list[str]] = []
-    lines: list[int] = []
-    ordinals: list[int] = []
-    bad: list[tuple[int, list[str], str]] = []
-    limit = spec.max_field_chars
-    with handle:
-        reader = csv.reader(handle, delimiter=spec.delimiter, quotechar=spec.quotechar)
-        try:
-            first = next(reader, None)
-            if first is None or not any(c.strip() for c in first):
-                raise SourceFileError(f"{path}: the file is empty (no header)")
-            header = _dedupe([c.lstrip("\ufeff").strip() for c in first])
-            width = len(header)
-            last = reader.line_num
-            for record in reader:
-                start, last = last + 1, reader.line_num
-                if not record:
-                    continue  # a blank line is not a record
-                ordinal = len(good) + len(bad)
-                if len(record) != width:
-                    why = f"expected {width} fields, found {len(record)}"
-                    if any("\n" in v for v in record):
-                        why += " (a quote left open swallows the lines after it?)"
-                    bad.append((start, record, why))
-                elif any(len(v) > limit for v in record):
-                    where = next(h for h, v in zip(header, record, strict=True) if len(v) > limit)
-                    bad.append((start, record, f"field {where} over {limit:,} characters"))
-                elif any(_CONTROL.search(v) for v in record):
-                    where = next(
-                        h for h, v in zip(header, record, strict=True) if _CONTROL.search(v)
-                    )
-                    bad.append((start, record, f"control character in field {where}"))
-                else:
-                    good.append(record)
-                    lines.append(start)
-                    ordinals.append(ordinal)
-        except UnicodeDecodeError as exc:
-            line = _undecodable_line(path, spec)
-            raise SourceFileError(
-                f"{path}: cannot be read as {spec.encoding} (line {line}); "
-                "set 'encoding' in the mapping"
-            ) from exc
-        except csv.Error as exc:
-            raise SourceFileError(
-                f"{path}: not a readable CSV at line {reader.line_num + 1} ({exc})"
-            ) from exc
+def _raw_chunk(
+    header: list[str],
+    good: list[list[str]],
+    lines: list[int],
+    ordinals: list[int],
+    bad: list[tuple[int, list[str], str]],
+    spec: FileSpec,
+) -> _Raw:
+    width = len(header)
     frame = pd.DataFrame(good, columns=header, dtype=object)
     rejects = pd.DataFrame(
         [
@@ -205,6 +194,72 @@ def _read_csv(path: Path, spec: FileSpec) -> _Raw:
         rejects.insert(1, "_column", ["*"] * len(bad))
         rejects.insert(2, "_reason", [b[2] for b in bad])
     return _Raw(frame, lines, ordinals, rejects, len(good) + len(bad))
+
+
+def _read_csv(path: Path, spec: FileSpec, chunk: int) -> Iterator[list[str] | _Raw]:
+    """Yield the header, then chunks of records (quotes and embedded newlines as RFC 4180).
+
+    A record with more or fewer fields than the header, or with a field over
+    ``spec.max_field_chars``, is set aside as a reject with the line it starts on;
+    blank lines are skipped. An undecodable byte fails the whole file.
+    """
+    try:
+        handle = path.open(encoding=spec.encoding, errors="strict", newline="")
+    except LookupError as exc:
+        raise SourceFileError(f"{path}: unknown encoding {spec.encoding!r}") from exc
+    limit = spec.max_field_chars
+    with handle:
+        reader = csv.reader(handle, delimiter=spec.delimiter, quotechar=spec.quotechar)
+        try:
+            first = next(reader, None)
+            if first is None or not any(c.strip() for c in first):
+                raise SourceFileError(f"{path}: the file is empty (no header)")
+            header = _dedupe([c.lstrip("\ufeff").strip() for c in first])
+            yield header
+            width = len(header)
+            last = reader.line_num
+            good: list[list[str]] = []
+            lines: list[int] = []
+            ordinals: list[int] = []
+            bad: list[tuple[int, list[str], str]] = []
+            ordinal = 0
+            for record in reader:
+                start, last = last + 1, reader.line_num
+                if not record:
+                    continue  # a blank line is not a record
+                if len(record) != width:
+                    why = f"expected {width} fields, found {len(record)}"
+                    if any("\n" in v for v in record):
+                        why += " (a quote left open swallows the lines after it?)"
+                    bad.append((start, record, why))
+                elif any(len(v) > limit for v in record):
+                    where = next(h for h, v in zip(header, record, strict=True) if len(v) > limit)
+                    bad.append((start, record, f"field {where} over {limit:,} characters"))
+                elif any(_CONTROL.search(v) for v in record):
+                    where = next(
+                        h for h, v in zip(header, record, strict=True) if _CONTROL.search(v)
+                    )
+                    bad.append((start, record, f"control character in field {where}"))
+                else:
+                    good.append(record)
+                    lines.append(start)
+                    ordinals.append(ordinal)
+                ordinal += 1
+                if len(good) + len(bad) >= chunk:
+                    yield _raw_chunk(header, good, lines, ordinals, bad, spec)
+                    good, lines, ordinals, bad = [], [], [], []
+            if good or bad:
+                yield _raw_chunk(header, good, lines, ordinals, bad, spec)
+        except UnicodeDecodeError as exc:
+            line = _undecodable_line(path, spec)
+            raise SourceFileError(
+                f"{path}: cannot be read as {spec.encoding} (line {line}); "
+                "set 'encoding' in the mapping"
+            ) from exc
+        except csv.Error as exc:
+            raise SourceFileError(
+                f"{path}: not a readable CSV at line {reader.line_num + 1} ({exc})"
+            ) from exc
 
 
 def _normalise(v: str, col: ColumnSpec) -> tuple[object, str]:
@@ -311,8 +366,113 @@ def _check_column(
     return pd.Series(typed, index=values.index), pd.Series(reason, index=values.index)
 
 
+def _check_header(path: Path, spec: FileSpec, columns: list[str]) -> None:
+    header = set(columns)
+    # a repeated header "x" is renamed "x.1": a mapped column must not be ambiguous
+    dupes = sorted(
+        c.rsplit(".", 1)[0]
+        for c in header
+        if "." in c and c.rsplit(".", 1)[1].isdigit() and c.rsplit(".", 1)[0] in header
+    )
+    missing = [c for c, col in spec.columns.items() if col.required and c not in header]
+    if missing:
+        raise SourceFileError(f"{path}: required column(s) missing: {', '.join(missing)}")
+    if any(d in spec.columns for d in dupes):
+        raise SourceFileError(f"{path}: duplicated column(s) in the header: {', '.join(dupes)}")
+
+
+def _validate_chunk(parsed: _Raw, spec: FileSpec, today: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Type-check one chunk: (good rows with ``_line``, rejects)."""
+    raw = parsed.frame
+    out: dict[str, pd.Series] = {}
+    reason_cols: dict[str, pd.Series] = {}
+    for name, col in spec.columns.items():
+        values = raw[name] if name in raw.columns else pd.Series([""] * len(raw), index=raw.index)
+        out[name], reason_cols[name] = _check_column(values, col, spec.date_formats, today)
+    if spec.row_id:
+        out["_row"] = pd.Series([str(k + 2) for k in parsed.ordinals], index=raw.index)
+    out["_line"] = pd.Series(parsed.lines, index=raw.index, dtype=np.int64)
+    reasons = pd.DataFrame(reason_cols, index=raw.index)
+    bad_mask = (
+        (reasons != "").any(axis=1).to_numpy() if len(reasons.columns) else np.zeros(len(raw), bool)
+    )
+    bad = np.flatnonzero(bad_mask).tolist()
+    rows = pd.DataFrame({k: v[~bad_mask] for k, v in out.items()}, columns=list(out))
+    bad_reasons = reasons.iloc[bad]
+    why = [[r for r in row if r] for row in bad_reasons.itertuples(index=False, name=None)]
+    which = [
+        [c for c, r in zip(bad_reasons.columns, row, strict=True) if r]
+        for row in bad_reasons.itertuples(index=False, name=None)
+    ]
+    rejects = raw.iloc[bad].copy()
+    rejects.insert(0, "_line", [parsed.lines[i] for i in bad])  # where the record starts
+    rejects.insert(1, "_column", [";".join(c) for c in which])
+    rejects.insert(2, "_reason", ["; ".join(r) for r in why])
+    if not parsed.bad.empty:
+        rejects = pd.concat([parsed.bad, rejects], ignore_index=True).sort_values(
+            "_line", kind="stable"
+        )
+        rejects["_line"] = rejects["_line"].astype(int)
+    return rows.reset_index(drop=True), rejects.reset_index(drop=True)
+
+
+@dataclass
+class ValidatedChunk:
+    """One chunk of a file: its good rows (typed, with ``_line``), rejects and records read."""
+
+    rows: pd.DataFrame
+    rejects: pd.DataFrame
+    read: int
+
+
+def iter_validated(
+    extract: Path, spec: FileSpec, today: date | None = None, chunk: int = CHUNK_RECORDS
+) -> tuple[Path, Iterator[ValidatedChunk]]:
+    """Open one source file, check its header, and check its records chunk by chunk.
+
+    Parameters
+    ----------
+    extract : Path
+        The extract folder the mapping's ``path`` is relative to.
+    spec : FileSpec
+        The file's mapping.
+    today : date, optional
+        Dates after it are rejected (default: today).
+    chunk : int, default CHUNK_RECORDS
+        Records per chunk.
+
+    Returns
+    -------
+    (path, chunks)
+        The file found, and an iterator of :class:`ValidatedChunk` in file order.
+        Good rows carry ``_line``, the physical line their record starts on.
+
+    Raises
+    ------
+    SourceFileError
+        At once if the file is missing, empty, of unknown encoding or lacks a required
+        column; while iterating if a later line does not decode.
+    """
+    path = _resolve(extract, spec)
+    reader = (
+        _read_parquet(path, chunk) if spec.format == "parquet" else _read_csv(path, spec, chunk)
+    )
+    header = next(reader)
+    assert isinstance(header, list)
+    _check_header(path, spec, header)
+    day = today or date.today()
+
+    def chunks() -> Iterator[ValidatedChunk]:
+        for parsed in reader:
+            assert isinstance(parsed, _Raw)
+            rows, rejects = _validate_chunk(parsed, spec, day)
+            yield ValidatedChunk(rows, rejects, parsed.records)
+
+    return path, chunks()
+
+
 def read_validated(extract: Path, spec: FileSpec, today: date | None = None) -> ValidatedFile:
-    """Read, type-check and normalise one source file.
+    """Read, type-check and normalise one whole source file.
 
     Parameters
     ----------
@@ -333,51 +493,115 @@ def read_validated(extract: Path, spec: FileSpec, today: date | None = None) -> 
     SourceFileError
         If the file is missing, unreadable, or lacks a required column.
     """
-    path = _resolve(extract, spec)
-    parsed = _read_parquet(path) if spec.format == "parquet" else _read_csv(path, spec)
-    raw = parsed.frame
-    header = set(raw.columns)
-    # pandas renames a repeated header "x" to "x.1": a mapped column must not be ambiguous
-    dupes = sorted(
-        c.rsplit(".", 1)[0]
-        for c in header
-        if "." in c and c.rsplit(".", 1)[1].isdigit() and c.rsplit(".", 1)[0] in header
+    path, chunks = iter_validated(extract, spec, today)
+    parts = list(chunks)
+    columns = [*spec.columns, *(["_row"] if spec.row_id else [])]
+    rows = (
+        pd.concat([p.rows for p in parts], ignore_index=True).drop(columns="_line")
+        if parts
+        else pd.DataFrame(columns=columns)
     )
-    missing = [c for c, col in spec.columns.items() if col.required and c not in raw.columns]
-    if missing:
-        raise SourceFileError(f"{path}: required column(s) missing: {', '.join(missing)}")
-    if any(d in spec.columns for d in dupes):
-        raise SourceFileError(f"{path}: duplicated column(s) in the header: {', '.join(dupes)}")
-    today = today or date.today()
-    out: dict[str, pd.Series] = {}
-    reason_cols: dict[str, pd.Series] = {}
-    for name, col in spec.columns.items():
-        values = raw[name] if name in raw.columns else pd.Series([""] * len(raw), index=raw.index)
-        out[name], reason_cols[name] = _check_column(values, col, spec.date_formats, today)
-    if spec.row_id:
-        out["_row"] = pd.Series([str(k + 2) for k in parsed.ordinals], index=raw.index)
-    reasons = pd.DataFrame(reason_cols, index=raw.index)
-    bad_mask = (reasons != "").any(axis=1).to_numpy() if len(reasons.columns) else np.zeros(0, bool)
-    bad = np.flatnonzero(bad_mask).tolist()
-    rows = pd.DataFrame({k: v[~bad_mask] for k, v in out.items()}, columns=list(out))
-    bad_reasons = reasons.iloc[bad]
-    why = [[r for r in row if r] for row in bad_reasons.itertuples(index=False, name=None)]
-    which = [
-        [c for c, r in zip(bad_reasons.columns, row, strict=True) if r]
-        for row in bad_reasons.itertuples(index=False, name=None)
-    ]
-    rejects = raw.iloc[bad].copy()
-    rejects.insert(0, "_line", [parsed.lines[i] for i in bad])  # where the record starts
-    rejects.insert(1, "_column", [";".join(c) for c in which])
-    rejects.insert(2, "_reason", ["; ".join(r) for r in why])
-    if not parsed.bad.empty:
-        rejects = pd.concat([parsed.bad, rejects], ignore_index=True).sort_values(
-            "_line", kind="stable"
-        )
-        rejects["_line"] = rejects["_line"].astype(int)
-    return ValidatedFile(
-        path=path, rows=rows.reset_index(drop=True), rejects=rejects, read=parsed.records
+    rejected = [p.rejects for p in parts if not p.rejects.empty]
+    rejects = (
+        pd.concat(rejected, ignore_index=True)
+        if rejected
+        else pd.DataFrame(columns=["_line", "_column", "_reason"])
     )
+    return ValidatedFile(path=path, rows=rows, rejects=rejects, read=sum(p.read for p in parts))
+
+
+@dataclass
+class SpooledFile:
+    """A checked file spooled to disk: good rows and rejects as pickled chunks.
+
+    Made by :func:`spool_validated` (picklable, so a worker process can make it);
+    the loader streams the rows back with :meth:`iter_rows`.
+    """
+
+    system: str
+    name: str
+    path: Path
+    rows_path: Path
+    rejects_path: Path
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    reject_columns: list[str] = field(default_factory=list)
+
+    def iter_rows(self, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+        """Yield the good rows chunk by chunk (optionally only some columns)."""
+        yield from _unpickle(self.rows_path, columns)
+
+    def iter_rejects(self) -> Iterator[pd.DataFrame]:
+        """Yield the rejects of validation chunk by chunk."""
+        yield from _unpickle(self.rejects_path, None)
+
+
+def _unpickle(path: Path, columns: list[str] | None) -> Iterator[pd.DataFrame]:
+    if not path.exists():
+        return
+    with path.open("rb") as handle:
+        while True:
+            try:
+                frame = pickle.load(handle)  # noqa: S301 - our own spool, written just now
+            except EOFError:
+                return
+            yield frame[columns] if columns is not None else frame
+
+
+def spool_validated(
+    extract: Path,
+    system: str,
+    spec: FileSpec,
+    spool: Path,
+    today: date | None = None,
+    chunk: int | None = None,
+) -> SpooledFile:
+    """Check one file chunk by chunk into ``spool`` (bounded memory, nothing kept in RAM).
+
+    Parameters
+    ----------
+    extract : Path
+        The extract folder.
+    system : str
+        The mapping's system (names the spool files).
+    spec : FileSpec
+        The file's mapping.
+    spool : Path
+        A folder for the spool files (the loader's temporary folder).
+    today : date, optional
+        Dates after it are rejected.
+    chunk : int, optional
+        Records per chunk (default :data:`CHUNK_RECORDS`).
+
+    Returns
+    -------
+    SpooledFile
+        Where the checked rows and rejects are, and the counts.
+
+    Raises
+    ------
+    SourceFileError
+        If the file is missing or unreadable, or lacks a required column.
+    """
+    path, chunks = iter_validated(extract, spec, today, chunk or CHUNK_RECORDS)
+    base = f"{system}__{spec.name}"
+    out = SpooledFile(system, spec.name, path, spool / f"{base}.rows", spool / f"{base}.rej")
+    for p in (out.rows_path, out.rejects_path):
+        p.unlink(missing_ok=True)
+    with out.rows_path.open("wb") as rows_out, out.rejects_path.open("wb") as rej_out:
+        for part in chunks:
+            out.read += part.read
+            out.loaded += len(part.rows)
+            if len(part.rows):
+                pickle.dump(part.rows, rows_out, protocol=pickle.HIGHEST_PROTOCOL)
+            if len(part.rejects):
+                out.rejected += len(part.rejects)
+                pickle.dump(part.rejects, rej_out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.reject_columns += [
+                    c for c in part.rejects.columns if c not in out.reject_columns
+                ]
+    return out
 
 
 def write_rejects(root: Path, system: str, file_name: str, rejects: pd.DataFrame) -> Path | None:
@@ -399,3 +623,38 @@ def write_rejects(root: Path, system: str, file_name: str, rejects: pd.DataFrame
     safe = rejects.map(lambda v: f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" else v)
     safe.to_csv(target, index=False, encoding="utf-8")
     return target
+
+
+def _worker_main(job_file: str) -> None:
+    """Check the files listed in ``job_file`` (a pickled list) in this process.
+
+    Run as ``python -m crm_graph.ingest.validate JOB_FILE`` by the loader, one process
+    per core. Each file's result, a :class:`SpooledFile` or the exception that
+    stopped it, is pickled to ``JOB_FILE.<i>`` and its index printed, so that the
+    loader can show progress and stop at the first failing file.
+    """
+    import sys
+
+    with open(job_file, "rb") as handle:
+        jobs = pickle.load(handle)  # noqa: S301 - written by the loader just now
+    for i, (extract, system, spec, spool, today) in enumerate(jobs):
+        result: SpooledFile | BaseException
+        try:
+            result = spool_validated(extract, system, spec, spool, today)
+        except Exception as exc:  # noqa: BLE001 - handed back to the loader, which raises it
+            result = exc
+        with open(f"{job_file}.{i}", "wb") as out:
+            pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+        sys.stdout.write(f"{i}\n")
+        sys.stdout.flush()
+        if isinstance(result, BaseException):
+            return
+
+
+if __name__ == "__main__":  # pragma: no cover - run by the loader in a child process
+    import sys
+
+    # the module's own copy, so that results pickle as crm_graph.ingest.validate types
+    from crm_graph.ingest.validate import _worker_main as main
+
+    main(sys.argv[1])
