@@ -14,6 +14,7 @@ CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (n:Campaign) REQUIRE n.campaign_
 CREATE CONSTRAINT application_id IF NOT EXISTS FOR (n:Application) REQUIRE n.application_id IS UNIQUE;
 CREATE CONSTRAINT resolution_event_id IF NOT EXISTS FOR (n:ResolutionEvent) REQUIRE n.event_id IS UNIQUE;
 CREATE CONSTRAINT cluster_community IF NOT EXISTS FOR (n:Cluster) REQUIRE n.community IS UNIQUE;
+CREATE CONSTRAINT scoring_model_name IF NOT EXISTS FOR (n:ScoringModel) REQUIRE n.name IS UNIQUE;
 CREATE INDEX customer_status IF NOT EXISTS FOR (n:Customer) ON (n.status);
 CREATE INDEX customer_tier IF NOT EXISTS FOR (n:Customer) ON (n.tier);
 CREATE INDEX customer_community IF NOT EXISTS FOR (n:Customer) ON (n.community);

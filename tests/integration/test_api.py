@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from pydantic import SecretStr
 from tests.conftest import load_bank, raw_pii, scratch_settings, serve_api
 
 from crm_graph.analytics.churn import follow_probabilities, what_if
+from crm_graph.analytics.crosssell import read_scoring_context, save_scoring_context
 from crm_graph.api import create_app
 from crm_graph.api.security import digest
 from crm_graph.config import Settings
@@ -125,6 +127,60 @@ def test_recommendations_come_with_reasons(
     assert all(i["reasons"] for i in body["items"])
     assert body["computed_at"]
     assert [i["rank"] for i in body["items"]] == sorted(i["rank"] for i in body["items"])
+
+
+def test_fresh_recommendations_are_scored_now(
+    client: TestClient, person: dict[str, Any], session_db: Database
+) -> None:
+    context = read_scoring_context(session_db)
+    assert context is not None
+    url = f"/v1/customers/{person['id']}/recommendations"
+    r = client.get(
+        f"{url}?fresh=true&limit=3&as_of={context.as_of.isoformat()}", headers=_headers("service")
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert body["on_demand"] is True
+    assert body["as_of"] == context.as_of.isoformat()
+    assert body["computed_at"] == context.computed_at
+    stored = session_db.run_statement(
+        "MATCH (:Customer {customer_id: $id})-[r:RECOMMENDED]->(p:Product) "
+        "RETURN p.product_id AS p, r.score AS score ORDER BY r.rank LIMIT 3",
+        {"id": person["id"]},
+    )
+    # scored on demand as of the batch's date: what the batch stored
+    assert [round(i["score"], 3) for i in body["items"]] == [round(s["score"], 3) for s in stored]
+    assert all(i["reasons"] for i in body["items"])
+    now = client.get(f"{url}?fresh=true", headers=_headers("marketing")).json()
+    assert now["as_of"] == max(context.as_of, date.today() + timedelta(days=1)).isoformat()
+    assert now["items"]
+    bad = client.get(f"{url}?as_of=2026-13-01&fresh=true", headers=_headers("service"))
+    assert bad.status_code == 422
+    missing = "/v1/customers/NOPE/recommendations?fresh=true"
+    assert client.get(missing, headers=_headers("service")).status_code == 404
+
+
+def test_fresh_recommendations_need_a_model(
+    neo4j_settings: Settings, person: dict[str, Any], session_db: Database
+) -> None:
+    context = read_scoring_context(session_db)
+    assert context is not None
+    session_db.run_statement("MATCH (m:ScoringModel) DELETE m", write=True)
+    try:
+        with TestClient(create_app(_settings(neo4j_settings), db=session_db)) as fresh:
+            r = fresh.get(
+                f"/v1/customers/{person['id']}/recommendations?fresh=true",
+                headers=_headers("service"),
+            )
+            assert r.status_code == 409
+            assert "analyze crosssell" in r.json()["error"]["message"]
+            # the stored top products are still served
+            stored = fresh.get(
+                f"/v1/customers/{person['id']}/recommendations", headers=_headers("service")
+            )
+            assert stored.status_code == 200
+    finally:
+        save_scoring_context(session_db, context)
 
 
 def test_pii_is_masked_for_roles_without_access(client: TestClient, person: dict[str, Any]) -> None:

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from tests.conftest import load_bank
 
-from crm_graph.analytics.crosssell import CrossSellConfig, compute_crosssell
+from crm_graph.analytics.crosssell import (
+    SIGNALS,
+    CrossSellConfig,
+    compute_crosssell,
+    read_scoring_context,
+    recommend_customer,
+)
 from crm_graph.analytics.evaluate import crosssell_scores
 from crm_graph.db import Database
 
@@ -91,3 +98,98 @@ def test_blend_beats_the_baselines(bank: Path, session_db: Database) -> None:
     assert recall["blend"] > recall["svd"]
     assert mean_ap["blend"] > mean_ap["popularity"]
     assert scores["recall_at_1"]["blend"] > scores["recall_at_1"]["popularity"]
+
+
+def _stored(db: Database) -> pd.DataFrame:
+    return pd.DataFrame(
+        db.run_statement(
+            "MATCH (c:Customer)-[r:RECOMMENDED]->(p:Product) "
+            "RETURN c.customer_id AS customer, p.product_id AS product, r.score AS score, "
+            "r.rank AS rank ORDER BY customer, rank"
+        )
+    )
+
+
+def test_one_customer_on_demand_scores_as_the_batch_did(bank: Path, session_db: Database) -> None:
+    compute_crosssell(session_db)
+    context = read_scoring_context(session_db)
+    assert context is not None
+    stored = _stored(session_db)
+    customers = sorted(stored["customer"].unique())[:300]
+    same_order = 0
+    for cid in customers:
+        want = stored[stored["customer"] == cid]
+        got = recommend_customer(session_db, context, cid)
+        assert got is not None
+        assert np.allclose([g["score"] for g in got], want["score"], atol=1e-3), cid
+        same_order += [g["product_id"] for g in got] == want["product"].tolist()
+        assert all(1 <= len(g["reasons"]) <= 3 for g in got)
+    # influence percentiles come from 2,001 stored quantiles: near-equal scores may swap
+    assert same_order >= 0.98 * len(customers)
+    churned = session_db.run_statement(
+        "MATCH (c:Customer {status: 'churned'}) RETURN c.customer_id AS id LIMIT 1"
+    )[0]["id"]
+    assert recommend_customer(session_db, context, churned) == []
+    assert recommend_customer(session_db, context, "NO-SUCH-CUSTOMER") is None
+
+
+def test_on_demand_sees_a_new_customer_and_a_new_account(bank: Path, session_db: Database) -> None:
+    compute_crosssell(session_db)
+    context = read_scoring_context(session_db)
+    assert context is not None
+    # the product whose blend weighs the social signal most, and an active person holding it
+    social = SIGNALS.index("social")
+    j = max(
+        (
+            j
+            for j, b in enumerate(context.blends)
+            if b is not None and context.eligible[j] != "company"
+        ),
+        key=lambda j: context.blends[j][2][social],  # type: ignore[index]
+    )
+    product, name = context.product_ids[j], context.product_names[j]
+    common = session_db.run_statement(
+        "MATCH (:Account)-[:OF_PRODUCT]->(p:Product) WHERE p.product_id <> $p "
+        "WITH p, count(*) AS n ORDER BY n DESC, p.product_id RETURN p.product_id AS p LIMIT 1",
+        {"p": product},
+    )[0]["p"]
+    holder = session_db.run_statement(
+        "MATCH (c:Customer {kind: 'person', status: 'active'})-[:OWNS]->(a:Account)"
+        "-[:OF_PRODUCT]->(:Product {product_id: $p}) WHERE a.closed_on IS NULL "
+        "AND a.opened_on < $day RETURN c.customer_id AS id, c.name AS name "
+        "ORDER BY id LIMIT 1",
+        {"p": product, "day": context.as_of.isoformat()},
+    )[0]
+    session_db.run_statement(
+        "MATCH (h:Customer {customer_id: $holder}), (p:Product {product_id: $common}) "
+        "CREATE (n:Customer {customer_id: 'NEW-1', kind: 'person', status: 'active', "
+        "        since: '2025-06-01', name: 'New Comer'})-[:FAMILY]->(h), "
+        "       (n)-[:OWNS {role: 'owner'}]->(:Account {account_id: 'NEW-1-A', "
+        "        opened_on: '2025-06-01', status: 'active'})-[:OF_PRODUCT]->(p)",
+        {"holder": holder["id"], "common": common},
+        write=True,
+    )
+    try:
+        got = recommend_customer(session_db, context, "NEW-1", k=20)
+        assert got is not None
+        offered = {g["product_id"]: g for g in got}
+        assert common not in offered  # held
+        assert product in offered
+        assert f"family member {holder['name']} holds {name}" in offered[product]["reasons"]
+        # an account opened now counts at once: the product is no longer offered
+        session_db.run_statement(
+            "MATCH (n:Customer {customer_id: 'NEW-1'}), (p:Product {product_id: $p}) "
+            "CREATE (n)-[:OWNS {role: 'owner'}]->(:Account {account_id: 'NEW-1-B', "
+            "opened_on: '2025-12-20', status: 'active'})-[:OF_PRODUCT]->(p)",
+            {"p": product},
+            write=True,
+        )
+        again = recommend_customer(session_db, context, "NEW-1", k=20)
+        assert again is not None
+        assert product not in {g["product_id"] for g in again}
+    finally:
+        session_db.run_statement(
+            "MATCH (n:Customer {customer_id: 'NEW-1'}) OPTIONAL MATCH (n)-[:OWNS]->(a) "
+            "DETACH DELETE n, a",
+            write=True,
+        )

@@ -30,7 +30,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import networkx as nx
 import numpy as np
@@ -56,6 +56,7 @@ __all__ = [
     "store_cluster_profiles",
     "normalize_weights",
     "tie_graph",
+    "tie_weight",
     "tie_weights",
 ]
 
@@ -200,6 +201,46 @@ def tie_weights(ties: pd.DataFrame, weights: dict[str, float]) -> npt.NDArray[np
     intensity = (by_amount + by_count) / 2.0
     out: npt.NDArray[np.float64] = np.where(transfer, base * (1.0 + intensity), base)
     return out
+
+
+def tie_weight(kind: str, amount: Any, count: Any, normalized: dict[str, float]) -> float:
+    """Return one tie's weight, as :func:`tie_weights` does for a whole frame.
+
+    For scoring one customer, where building a frame costs more than the arithmetic.
+
+    Parameters
+    ----------
+    kind : str
+        Tie type.
+    amount, count : float or None
+        The TRANSFERS tie's amount and count (None or not a number: none).
+    normalized : dict
+        Weights from :func:`normalize_weights`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> w = normalize_weights(DEFAULT_WEIGHTS)
+    >>> round(tie_weight("TRANSFERS", 999_999.0, 1, w), 3), tie_weight("FAMILY", None, None, w)
+    (0.798, 1.0)
+    """
+    base = normalized.get(kind, 0.0)
+    if kind != "TRANSFERS":
+        return base
+
+    def number(x: Any) -> float:
+        try:
+            value = float(x)
+        except (TypeError, ValueError):
+            return 0.0
+        return 0.0 if math.isnan(value) else max(value, 0.0)
+
+    by_amount = min(1.0, math.log10(1.0 + number(amount)) / math.log10(1.0 + TRANSFER_AMOUNT_FULL))
+    by_count = min(1.0, math.log1p(number(count)) / math.log1p(TRANSFER_COUNT_FULL))
+    return base * (1.0 + (by_amount + by_count) / 2.0)
 
 
 def read_ties(db: Database) -> pd.DataFrame:

@@ -53,6 +53,8 @@ for the top ``k`` of every active customer.
 
 from __future__ import annotations
 
+import io
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -63,7 +65,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from crm_graph.analytics.churn import data_as_of, shift_months, tie_matrix
-from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, read_ties
+from crm_graph.analytics.clusters import (
+    DEFAULT_WEIGHTS,
+    normalize_weights,
+    read_ties,
+    tie_weight,
+)
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 
@@ -73,6 +80,7 @@ __all__ = [
     "CrossSellConfig",
     "CrossSellData",
     "CrossSellResult",
+    "ScoringContext",
     "Signals",
     "balance_level",
     "blend_features",
@@ -82,8 +90,15 @@ __all__ = [
     "fit_blend",
     "holdings_at",
     "read_crosssell_data",
+    "read_scoring_context",
     "recommend",
+    "recommend_customer",
+    "save_scoring_context",
+    "score_customer",
+    "scoring_context",
+    "scoring_model_stamp",
     "superset_shares",
+    "superset_tables",
 ]
 
 Array = npt.NDArray[Any]
@@ -220,6 +235,60 @@ def holdings_at(data: CrossSellData, as_of: date) -> tuple[Array, Array]:
     return held, since
 
 
+def superset_tables(held: Array, members: Array) -> tuple[Array, Array]:
+    """Count, for every holding pattern, the members who hold all of it.
+
+    Parameters
+    ----------
+    held : ndarray
+        ``[customers, products]`` 0/1 holdings (at most 20 products).
+    members : ndarray
+        Row indices of the group to count.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``counts[m]``: members whose holdings contain the pattern ``m`` (a bit mask over
+        the products), and ``holds[m, j]``: how many of those hold product ``j``.
+        ``counts[0]`` is the group's size and ``holds[0]`` its holders per product.
+
+    Examples
+    --------
+    >>> held = np.array([[1, 0], [1, 1]], dtype=float)
+    >>> counts, holds = superset_tables(held, np.arange(2))
+    >>> counts.tolist(), holds.tolist()
+    ([2.0, 2.0, 1.0, 1.0], [[2.0, 1.0], [2.0, 1.0], [1.0, 1.0], [1.0, 1.0]])
+    """
+    p = held.shape[1]
+    if p > 20:
+        raise ConfigError(f"superset counting supports up to 20 products, not {p}")
+    masks = (held[members].astype(np.int64) << np.arange(p)).sum(axis=1)
+    counts = np.bincount(masks, minlength=1 << p).astype(float)
+    holds = np.zeros((1 << p, p))
+    for j in range(p):
+        holds[:, j] = np.bincount(masks, weights=held[members, j], minlength=1 << p)
+    # sum over supersets: f[m] = sum of g[s] for every s containing m
+    for bit in range(p):
+        step = 1 << bit
+        without = np.flatnonzero((np.arange(1 << p) & step) == 0)
+        counts[without] += counts[without | step]
+        holds[without] += holds[without | step]
+    return counts, holds
+
+
+def holding_masks(held: Array) -> Array:
+    """Return each row's holdings as a bit mask (bit ``j`` set: holds product ``j``)."""
+    out: Array = (held.astype(np.int64) << np.arange(held.shape[1])).sum(axis=1)
+    return out
+
+
+def superset_share(counts: Array, holds: Array, masks: Array, shrinkage: float) -> Array:
+    """Shrunk shares ``[len(masks), products]`` from :func:`superset_tables` of one group."""
+    base = np.divide(holds[0], counts[0], out=np.zeros(holds.shape[1]), where=counts[0] > 0)
+    out: Array = (holds[masks] + shrinkage * base) / (counts[masks][:, None] + shrinkage)
+    return out
+
+
 def superset_shares(held: Array, kind: Array, shrinkage: float = 20.0) -> tuple[Array, Array]:
     """Share of customers who hold all of a customer's products that also hold each product.
 
@@ -238,6 +307,11 @@ def superset_shares(held: Array, kind: Array, shrinkage: float = 20.0) -> tuple[
         Shares ``[customers, products]`` and the number of superset holders per customer
         (the customer included).
 
+    Raises
+    ------
+    ConfigError
+        If there are more than 20 products.
+
     Examples
     --------
     Two customers hold {A}, one of them also B; one holds {A, B, C}.
@@ -248,27 +322,14 @@ def superset_shares(held: Array, kind: Array, shrinkage: float = 20.0) -> tuple[
     ([1.0, 0.667, 0.333], [3.0, 2.0, 1.0])
     """
     n, p = held.shape
-    if p > 20:
-        raise ConfigError(f"superset counting supports up to 20 products, not {p}")
-    masks = (held.astype(np.int64) << np.arange(p)).sum(axis=1)
     share = np.zeros((n, p))
     size = np.zeros(n)
+    masks = holding_masks(held)
     for group in np.unique(kind):
         members = np.flatnonzero(kind == group)
-        counts = np.bincount(masks[members], minlength=1 << p).astype(float)
-        holds = np.zeros((1 << p, p))
-        for j in range(p):
-            holds[:, j] = np.bincount(masks[members], weights=held[members, j], minlength=1 << p)
-        # sum over supersets: f[m] = sum of g[s] for every s containing m
-        for bit in range(p):
-            step = 1 << bit
-            without = np.flatnonzero((np.arange(1 << p) & step) == 0)
-            counts[without] += counts[without | step]
-            holds[without] += holds[without | step]
-        base = held[members].mean(axis=0)
-        m = masks[members]
-        share[members] = (holds[m] + shrinkage * base) / (counts[m][:, None] + shrinkage)
-        size[members] = counts[m]
+        counts, holds = superset_tables(held, members)
+        share[members] = superset_share(counts, holds, masks[members], shrinkage)
+        size[members] = counts[masks[members]]
     return share, size
 
 
@@ -315,24 +376,7 @@ def compute_signals(data: CrossSellData, as_of: date, config: CrossSellConfig) -
     raw = adjacency @ (held * boost[:, None])
     norm = adjacency @ boost
     tie_share = np.divide(raw, norm[:, None], out=np.zeros_like(raw), where=norm[:, None] > 0)
-    employer = np.full(len(ids), -1)
-    emp = data.ties[data.ties["type"] == "EMPLOYS"]
-    if len(emp):
-        e_idx = ids.get_indexer(pd.Index(emp["a"]))
-        p_idx = ids.get_indexer(pd.Index(emp["b"]))
-        ok = (e_idx >= 0) & (p_idx >= 0)
-        employer[p_idx[ok]] = e_idx[ok]
-    colleague_share = np.zeros_like(held)
-    staffed = employer >= 0
-    if staffed.any():
-        sums = np.zeros_like(held)
-        np.add.at(sums, employer[staffed], held[staffed])
-        counts = np.bincount(employer[staffed], minlength=len(ids)).astype(float)
-        own = held[staffed]
-        k = counts[employer[staffed]] - 1.0
-        colleague_share[staffed] = np.divide(
-            sums[employer[staffed]] - own, k[:, None], out=np.zeros_like(own), where=k[:, None] > 0
-        )
+    employer, colleague_share = _colleagues(ids, data.ties, held)
     social = 1.0 - (1.0 - tie_share) * (1.0 - colleague_share)
     # the strongest tied holder of each product, for explanations
     binary = adjacency.tocsr()
@@ -373,6 +417,35 @@ def compute_signals(data: CrossSellData, as_of: date, config: CrossSellConfig) -
         top_holder=top_holder,
         top_holder_type=top_type,
     )
+
+
+def _colleagues(ids: pd.Index, ties: pd.DataFrame, held: Array) -> tuple[Array, Array]:
+    """Each customer's employer (the first by id when several) and colleague shares.
+
+    Colleagues are all other employees of that employer; the share per product is the
+    fraction of them who hold it.
+    """
+    employer = np.full(len(ids), -1)
+    share = np.zeros_like(held)
+    emp = ties[ties["type"] == "EMPLOYS"][["a", "b"]].drop_duplicates()
+    e_idx = ids.get_indexer(pd.Index(emp["a"]))
+    p_idx = ids.get_indexer(pd.Index(emp["b"]))
+    ok = (e_idx >= 0) & (p_idx >= 0) & (e_idx != p_idx)
+    if not ok.any():
+        return employer, share
+    emp = emp[ok].assign(e=e_idx[ok], p=p_idx[ok])
+    first = emp.sort_values(["b", "a"]).drop_duplicates("b")
+    employer[first["p"].to_numpy()] = first["e"].to_numpy()
+    sums = np.zeros_like(held)
+    np.add.at(sums, emp["e"].to_numpy(), held[emp["p"].to_numpy()])
+    counts = np.bincount(emp["e"].to_numpy(), minlength=len(ids)).astype(float)
+    staffed = employer >= 0
+    k = counts[employer[staffed]] - 1.0
+    own = held[staffed]
+    share[staffed] = np.divide(
+        sums[employer[staffed]] - own, k[:, None], out=np.zeros_like(own), where=k[:, None] > 0
+    )
+    return employer, share
 
 
 def _tie_types(ids: pd.Index, ties: pd.DataFrame) -> dict[tuple[int, int], str]:
@@ -575,7 +648,7 @@ def explain(
     j: int,
     signals: Signals,
     contrib: Array,
-    data: CrossSellData,
+    data: CrossSellData | None,
     names: dict[int, str],
     product_names: list[str],
     limit: int = 3,
@@ -686,6 +759,7 @@ def compute_crosssell(
         "analytics/create_recommendations", rows, batch_size=10_000, computed_at=computed_at
     ):
         pass
+    save_scoring_context(db, scoring_context(data, model, signals, config, computed_at))
     return CrossSellResult(
         as_of=as_of.isoformat(),
         trained_as_of=model.trained_as_of.isoformat(),
@@ -737,3 +811,461 @@ def _names(db: Database, ids: list[str], needed: list[int]) -> dict[int, str]:
         for i in chunk:
             out[i] = str(by_id.get(ids[i]) or ids[i])
     return out
+
+
+# --------------------------------------------------------------------------- on demand
+
+#: Points of the stored influence distribution (percentiles of neighbours on demand).
+INFLUENCE_GRID = 2001
+#: The name of the stored cross-sell model (a ``ScoringModel`` node).
+MODEL_NAME = "crosssell"
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What scoring one customer on demand needs from the last batch run.
+
+    The population statistics behind each signal (for ``similar``, per kind and
+    holding pattern, how many customers hold the pattern and each product; for
+    ``sequence``, the product-to-product take-up shares; for ``walk``, the
+    product-to-product co-holding matrix; the influence distribution, to turn a
+    neighbour's influence into its percentile) and each product's fitted blend. The
+    customer's own data and ties are read fresh, so a new customer or a new account
+    is scored at once, against the population as the last batch saw it.
+    """
+
+    computed_at: str
+    as_of: date
+    config: CrossSellConfig
+    product_ids: list[str]
+    product_names: list[str]
+    eligible: list[str]
+    blends: list[tuple[Array, Array, Array, float] | None]  # mean, scale, coef, intercept
+    popularity: Array
+    prior_share: Array  # [P, P]
+    superset_counts: Array  # [2, 2^P]: person, company
+    superset_holds: Array  # [2, 2^P, P]
+    co_holding: Array  # [P, P]: product -> co-holder -> product, normalised
+    influence_grid: Array  # INFLUENCE_GRID quantiles of influence over all customers
+
+    def to_bytes(self) -> bytes:
+        """Serialise to a compressed ``.npz`` (arrays and a JSON header; no pickle)."""
+        header = {
+            "computed_at": self.computed_at,
+            "as_of": self.as_of.isoformat(),
+            "config": {
+                "weights": self.config.weights,
+                "k": self.config.k,
+                "window_months": self.config.window_months,
+                "sequence_months": self.config.sequence_months,
+                "offer_suppression_days": self.config.offer_suppression_days,
+                "restart": self.config.restart,
+                "shrinkage": self.config.shrinkage,
+            },
+            "product_ids": self.product_ids,
+            "product_names": self.product_names,
+            "eligible": self.eligible,
+            "fitted": [b is not None for b in self.blends],
+        }
+        p, f = len(self.product_ids), len(FEATURES)
+        params = np.zeros((p, 3, f))
+        intercepts = np.zeros(p)
+        for j, b in enumerate(self.blends):
+            if b is not None:
+                params[j] = np.stack(b[:3])
+                intercepts[j] = b[3]
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+            params=params,
+            intercepts=intercepts,
+            popularity=self.popularity,
+            prior_share=self.prior_share,
+            superset_counts=self.superset_counts,
+            superset_holds=self.superset_holds,
+            co_holding=self.co_holding,
+            influence_grid=self.influence_grid,
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, payload: bytes) -> ScoringContext:
+        """Read what :meth:`to_bytes` wrote."""
+        with np.load(io.BytesIO(payload), allow_pickle=False) as z:
+            header = json.loads(z["header"].tobytes().decode())
+            params, intercepts = z["params"], z["intercepts"]
+            blends: list[tuple[Array, Array, Array, float] | None] = [
+                (params[j, 0], params[j, 1], params[j, 2], float(intercepts[j])) if fitted else None
+                for j, fitted in enumerate(header["fitted"])
+            ]
+            return cls(
+                computed_at=header["computed_at"],
+                as_of=date.fromisoformat(header["as_of"]),
+                config=CrossSellConfig(**header["config"]),
+                product_ids=header["product_ids"],
+                product_names=header["product_names"],
+                eligible=header["eligible"],
+                blends=blends,
+                popularity=z["popularity"],
+                prior_share=z["prior_share"],
+                superset_counts=z["superset_counts"],
+                superset_holds=z["superset_holds"],
+                co_holding=z["co_holding"],
+                influence_grid=z["influence_grid"],
+            )
+
+
+def scoring_context(
+    data: CrossSellData,
+    model: Model,
+    signals: Signals,
+    config: CrossSellConfig,
+    computed_at: str,
+) -> ScoringContext:
+    """Collect what :func:`score_customer` needs from a batch run's data, model and signals."""
+    held = signals.held
+    kind = data.customers["kind"].eq("company").to_numpy()
+    counts, holds = [], []
+    for group in (~kind, kind):
+        c, h = superset_tables(held, np.flatnonzero(group))
+        counts.append(c)
+        holds.append(h)
+    blends: list[tuple[Array, Array, Array, float] | None] = []
+    for blend in model.blends:
+        if blend is None:
+            blends.append(None)
+            continue
+        scaler, lr = blend.steps[0][1], blend.steps[1][1]
+        blends.append((scaler.mean_, scaler.scale_, lr.coef_[0], float(lr.intercept_[0])))
+    influence = data.customers["influence"].astype(float).to_numpy()
+    grid: Array = np.zeros(0)
+    if len(influence):
+        grid = np.quantile(influence, np.linspace(0.0, 1.0, INFLUENCE_GRID))
+    return ScoringContext(
+        computed_at=computed_at,
+        as_of=signals.as_of,
+        config=config,
+        product_ids=data.products["product_id"].astype(str).tolist(),
+        product_names=data.products["name"]
+        .fillna(data.products["product_id"])
+        .astype(str)
+        .tolist(),
+        eligible=data.products["eligible"].fillna("both").astype(str).tolist(),
+        blends=blends,
+        popularity=np.asarray(model.popularity, dtype=float),
+        prior_share=signals.prior_share,
+        superset_counts=np.stack(counts),
+        superset_holds=np.stack(holds),
+        co_holding=_co_holding(held),
+        influence_grid=grid.astype(float),
+    )
+
+
+def _co_holding(held: Array) -> Array:
+    """``[P, P]``: product -> its holders (each split over their products) -> product."""
+    row_sums = held.sum(axis=1, keepdims=True)
+    hn = np.divide(held, row_sums, out=np.zeros_like(held), where=row_sums > 0)
+    col_sums = held.sum(axis=0, keepdims=True)
+    ht = np.divide(held, col_sums, out=np.zeros_like(held), where=col_sums > 0).T
+    out: Array = ht @ hn
+    return out
+
+
+def save_scoring_context(db: Database, context: ScoringContext) -> None:
+    """Store the context in the graph (one ``ScoringModel`` node), replacing the last one."""
+    db.write(
+        "analytics/merge_scoring_model",
+        model=MODEL_NAME,
+        computed_at=context.computed_at,
+        as_of=context.as_of.isoformat(),
+        payload=context.to_bytes(),
+    )
+
+
+def read_scoring_context(db: Database) -> ScoringContext | None:
+    """Return the stored context, or None when cross-sell never ran on this graph."""
+    rows = db.read("analytics/read_scoring_model", model=MODEL_NAME)
+    if not rows:
+        return None
+    return ScoringContext.from_bytes(bytes(rows[0]["payload"]))
+
+
+def scoring_model_stamp(db: Database) -> str | None:
+    """Return when the stored context was computed (None: never), without reading it."""
+    rows = db.read("analytics/read_scoring_model_stamp", model=MODEL_NAME)
+    return str(rows[0]["computed_at"]) if rows else None
+
+
+def _percentile(grid: Array, values: Array) -> Array:
+    """Percentile rank (average rank for ties, as pandas' ``rank(pct=True)``) from quantiles."""
+    if len(grid) == 0:
+        return np.zeros(len(values))
+    below = np.searchsorted(grid, values, side="left")
+    upto = np.searchsorted(grid, values, side="right")
+    out: Array = (below + upto) / 2.0 / (len(grid) - 1 if len(grid) > 1 else 1)
+    return np.clip(out, 0.0, 1.0)
+
+
+def _product_vector(products: list[str], index: dict[str, int]) -> Array:
+    out = np.zeros(len(index))
+    for pid in products:
+        j = index.get(pid)
+        if j is not None:
+            out[j] = 1.0
+    return out
+
+
+def _normalised(held: Array) -> Array:
+    total = held.sum(axis=-1, keepdims=True)
+    out: Array = np.divide(held, total, out=np.zeros_like(held), where=total > 0)
+    return out
+
+
+def _link_weights(links: list[dict[str, Any]], weights: dict[str, float]) -> Array:
+    normalized = normalize_weights(weights)
+    return np.array(
+        [tie_weight(x["type"], x["amount"], x["count"], normalized) for x in links], dtype=float
+    )
+
+
+def _day(value: Any) -> date | None:
+    """Parse an ISO date (or date-time); None when missing or not a date."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def score_customer(
+    context: ScoringContext, ego: dict[str, Any], as_of: date | None = None, k: int | None = None
+) -> list[dict[str, Any]]:
+    """Score one customer from their ego network against a stored batch context.
+
+    The same signals, blend, rules and reasons as :func:`compute_crosssell`, computed
+    from one customer's own data and ties (``ego``: a row of
+    ``analytics/read_customer_context``) and the population statistics of the last
+    batch run (``context``).
+
+    Parameters
+    ----------
+    context : ScoringContext
+        From :func:`read_scoring_context` (or :func:`scoring_context`).
+    ego : dict
+        The customer's row of ``analytics/read_customer_context``, read as of ``as_of``.
+    as_of : date, optional
+        Scoring date (default: the context's).
+    k : int, optional
+        How many products (default: the context's ``k``).
+
+    Returns
+    -------
+    list of dict
+        ``product_id``, ``product``, ``score``, ``rank`` and ``reasons``, best first;
+        empty when nothing may be recommended (churned customer, everything held).
+    """
+    as_of = as_of or context.as_of
+    config = context.config
+    index = {pid: j for j, pid in enumerate(context.product_ids)}
+    p = len(index)
+    c = ego["customer"]
+    company = c.get("kind") == "company"
+    day = as_of.isoformat()
+
+    # own holdings as of the date, and months since the most recent opening
+    held = np.zeros(p)
+    since = np.full(p, np.nan)
+    for pid, opened_on, closed_on in ego["holdings"]:
+        j = index.get(pid)
+        opened = str(opened_on) if opened_on is not None else "0000-00-00"
+        if j is None or not (opened < day and (closed_on is None or str(closed_on) >= day)):
+            continue
+        held[j] = 1.0
+        when = _day(opened_on)
+        if when is not None:
+            months = (as_of - when).days / 30.44
+            if np.isnan(since[j]) or months < since[j]:
+                since[j] = months
+
+    # similar: the share of customers holding all of this one's products
+    group = int(company)
+    mask = int(holding_masks(held[None, :])[0])
+    counts, holds = context.superset_counts[group], context.superset_holds[group]
+    similar = superset_share(counts, holds, np.array([mask]), config.shrinkage)[0]
+
+    # sequence: the best product path from what the customer holds
+    recent = np.where(np.nan_to_num(since, nan=1e9) <= config.sequence_months, 1.5, 1.0)
+    via = (held * recent)[:, None] * context.prior_share  # [A, B]
+    sequence = via.max(axis=0)
+    best_prior = via.argmax(axis=0)
+
+    # social and walk: the ties, each neighbour's holdings and its own ties
+    ties = ego["ties"]
+    n = len(ties)
+    first = [(t, link) for t, tie in enumerate(ties) for link in tie["links"]]
+    second = [(t, x) for t, tie in enumerate(ties) for x in tie["ties"]]
+    w = _link_weights([x for _, x in first] + [x for _, x in second], config.weights)
+    w_first, w_second = w[: len(first)], w[len(first) :]
+    link_w = np.bincount(np.array([t for t, _ in first], dtype=int), weights=w_first, minlength=n)
+    neigh_held = np.array([_product_vector(t["products"], index) for t in ties]).reshape(n, p)
+    influence = np.array([float(t["influence"] or 0.0) for t in ties])
+    boost = 1.0 + _percentile(context.influence_grid, influence)
+    total = link_w.sum()
+    a = link_w / total if total > 0 else np.zeros(n)
+    norm = float(a @ boost)
+    tie_share = (a @ (neigh_held * boost[:, None])) / norm if norm > 0 else np.zeros(p)
+    via_ties = a @ _normalised(neigh_held)
+    # each neighbour's own via_ties: its ties' normalised holdings, weighted
+    owner = np.array([t for t, _ in second], dtype=int)
+    second_held = np.array([_product_vector(x["products"], index) for _, x in second])
+    reach: Array = np.zeros((n, p))
+    if len(second):
+        np.add.at(reach, owner, w_second[:, None] * _normalised(second_held.reshape(-1, p)))
+        w_total = np.bincount(owner, weights=w_second, minlength=n)
+        spread = w_total[:, None]
+        reach = np.divide(reach, spread, out=np.zeros_like(reach), where=spread > 0)
+    two_ties = a @ reach
+    co = _normalised(held) @ context.co_holding
+    d = 1.0 - config.restart
+    walk = d * via_ties + d**2 * co + d**3 * two_ties
+
+    colleagues = int(ego["colleagues"] or 0)
+    colleague_share = np.zeros(p)
+    if ego["employer"] is not None and colleagues > 0:
+        for products in ego["colleague_products"]:
+            colleague_share += _product_vector(products, index)
+        colleague_share /= colleagues
+    social = 1.0 - (1.0 - tie_share) * (1.0 - colleague_share)
+
+    # local indices for the explanations: 0 the customer, 1..n the neighbours
+    names = {0: str(c.get("name") or c["customer_id"])}
+    names.update({t + 1: str(tie["name"] or tie["id"]) for t, tie in enumerate(ties)})
+    top_holder = np.full((1, p), -1)
+    top_type = np.full((1, p), "", dtype=object)
+    strength = a[:, None] * neigh_held * boost[:, None]
+    for j in range(p):
+        if n and strength[:, j].max() > 0:
+            t = int(strength[:, j].argmax())
+            top_holder[0, j] = t + 1
+            top_type[0, j] = ties[t]["links"][0]["type"]
+    employer = -1
+    if ego["employer"] is not None:
+        found = [t + 1 for t, tie in enumerate(ties) if tie["id"] == ego["employer"]]
+        employer = found[0] if found else n + 1
+        names.setdefault(employer, str(ego["employer_name"] or ego["employer"]))
+
+    signals = Signals(
+        as_of=as_of,
+        held=held[None, :],
+        scores={
+            "similar": similar[None, :],
+            "sequence": sequence[None, :],
+            "social": social[None, :],
+            "walk": walk[None, :],
+        },
+        best_prior=best_prior[None, :],
+        prior_share=context.prior_share,
+        group_share=similar[None, :],
+        group_size=np.array([counts[mask]]),
+        tie_share=tie_share[None, :],
+        colleague_share=colleague_share[None, :],
+        employer=np.array([employer]),
+        top_holder=top_holder,
+        top_holder_type=top_type,
+    )
+    level = np.array([_latest_balance(c, as_of)])
+    x = blend_features(signals, level, np.array([company]))[0]  # [P, F]
+    proba = np.zeros(p)
+    contrib = np.zeros((1, p, x.shape[1]))
+    for j, blend in enumerate(context.blends):
+        if blend is None:
+            proba[j] = context.popularity[j]
+            continue
+        mean, scale, coef, intercept = blend
+        z = (x[j] - mean) / scale
+        contrib[0, j] = z * coef
+        proba[j] = 1.0 / (1.0 + np.exp(-(float(z @ coef) + intercept)))
+
+    ok = _allowed_one(context, c, held, set(ego["offered"]), as_of)
+    scores = np.where(ok, proba, np.nan)[None, :]
+    out = []
+    for rank, (_, j) in enumerate(_top_k(scores, k or config.k), start=1):
+        out.append(
+            {
+                "product_id": context.product_ids[j],
+                "product": context.product_names[j],
+                "score": round(float(scores[0, j]), 5),
+                "rank": rank,
+                "reasons": explain(0, j, signals, contrib, None, names, context.product_names),
+            }
+        )
+    return out
+
+
+def _latest_balance(customer: dict[str, Any], as_of: date) -> float:
+    before = as_of.isoformat()[:7]
+    months = customer.get("balance_months") or []
+    values = customer.get("balance_history") or []
+    seen = [float(v) for m, v in zip(months, values, strict=False) if str(m) < before]
+    return float(np.log1p(max(seen[-1], 0.0))) if seen else 0.0
+
+
+def _allowed_one(
+    context: ScoringContext, c: dict[str, Any], held: Array, offered: set[str], as_of: date
+) -> Array:
+    """:func:`candidates` for one customer."""
+    company = c.get("kind") == "company"
+    eligible = np.array(context.eligible)
+    ok: Array = held == 0
+    ok &= ~((eligible == "person") & company)
+    ok &= ~((eligible == "company") & (not company))
+    ok &= ~np.isin(np.array(context.product_ids), sorted(offered))
+    churned_on = _day(c.get("churned_on"))
+    if (c.get("status") or "active") == "churned" and (churned_on is None or churned_on < as_of):
+        ok[:] = False
+    since = _day(c.get("since"))
+    if since is not None and since >= as_of:
+        ok[:] = False
+    return ok
+
+
+def recommend_customer(
+    db: Database,
+    context: ScoringContext,
+    customer_id: str,
+    as_of: date | None = None,
+    k: int | None = None,
+) -> list[dict[str, Any]] | None:
+    """Recommend products to one customer now, from the graph as it is.
+
+    Parameters
+    ----------
+    db : Database
+        The graph.
+    context : ScoringContext
+        The last batch run's context (:func:`read_scoring_context`).
+    customer_id : str
+        Golden customer id.
+    as_of : date, optional
+        Scoring date: holdings live on that day count (default: the context's date).
+    k : int, optional
+        How many products (default: the context's ``k``).
+
+    Returns
+    -------
+    list of dict or None
+        As :func:`score_customer`; None when there is no such customer.
+    """
+    as_of = as_of or context.as_of
+    offers_since = as_of - pd.Timedelta(days=context.config.offer_suppression_days).to_pytimedelta()
+    rows = db.read(
+        "analytics/read_customer_context",
+        customer_id=customer_id,
+        as_of=as_of.isoformat(),
+        offers_since=offers_since.isoformat(),
+    )
+    if not rows:
+        return None
+    return score_customer(context, rows[0], as_of, k)

@@ -131,12 +131,18 @@ class Recommendation(BaseModel):
 
 
 class RecommendationPage(BaseModel):
-    """A customer's recommendations (from the last cross-sell run)."""
+    """A customer's recommendations: stored by the last cross-sell run, or scored now."""
 
     customer_id: str
     items: list[Recommendation]
     next_cursor: str | None = None
-    computed_at: str | None = None
+    computed_at: str | None = Field(
+        None, description="When the batch run that stored these (or the model) was computed."
+    )
+    on_demand: bool = Field(
+        False, description="Scored now from the customer's current data and ties."
+    )
+    as_of: str | None = Field(None, description="On demand: the date holdings count up to.")
 
 
 class NetworkNode(BaseModel):

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 
+from crm_graph.analytics.crosssell import (
+    ScoringContext,
+    read_scoring_context,
+    recommend_customer,
+    scoring_model_stamp,
+)
 from crm_graph.api.deps import ApiError, Caller, DbDep, require
 from crm_graph.api.schemas import (
     Customer360,
@@ -17,6 +25,7 @@ from crm_graph.api.schemas import (
     RecommendationPage,
 )
 from crm_graph.api.security import Role
+from crm_graph.db import Database
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
@@ -100,14 +109,36 @@ def get_customer(customer_id: CustomerId, db: DbDep, caller: AnyRole) -> Custome
     )
 
 
-@router.get("/{customer_id}/recommendations", response_model=RecommendationPage, responses=ERRORS)
+@router.get(
+    "/{customer_id}/recommendations",
+    response_model=RecommendationPage,
+    responses={**ERRORS, 409: {"model": ErrorResponse}},
+)
 def get_recommendations(
     customer_id: CustomerId,
+    request: Request,
     db: DbDep,
     caller: AnyRole,
     limit: Annotated[int, Query(ge=1, le=20, description="Products to return.")] = 5,
+    fresh: Annotated[
+        bool,
+        Query(
+            description="Score now, from the customer's current accounts and ties, against "
+            "the last cross-sell run's model (for new customers or fresh data), instead of "
+            "returning the stored top products."
+        ),
+    ] = False,
+    as_of: Annotated[
+        date | None,
+        Query(
+            description="With fresh: count holdings live on this day (default: tomorrow, "
+            "or the model's date when later)."
+        ),
+    ] = None,
 ) -> RecommendationPage:
     """Products the customer does not hold yet, best first, with the paths that explain them."""
+    if fresh:
+        return _fresh_recommendations(customer_id, request, db, limit, as_of)
     found = db.read("api/read_recommendations", customer_id=customer_id, limit=limit)
     if not found:
         raise _not_found(customer_id)
@@ -116,6 +147,50 @@ def get_recommendations(
         customer_id=customer_id,
         items=[Recommendation(**{k: r[k] for k in Recommendation.model_fields}) for r in rows],
         computed_at=rows[0]["computed_at"] if rows else None,
+    )
+
+
+#: How long a cached cross-sell model is used before checking the graph for a newer one.
+MODEL_CHECK_S = 30.0
+
+
+def _scoring_context(request: Request, db: Database) -> ScoringContext:
+    """Return the last cross-sell model, cached per app, reread when a newer one exists."""
+    cache = request.app.state.cache
+    cached = cache.get("crosssell_context")
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < MODEL_CHECK_S:
+        context: ScoringContext = cached[1]
+        return context
+    if cached is not None and scoring_model_stamp(db) == cached[1].computed_at:
+        cache["crosssell_context"] = (now, cached[1])
+        kept: ScoringContext = cached[1]
+        return kept
+    found = read_scoring_context(db)
+    if found is None:
+        raise ApiError(
+            409,
+            "not_computed",
+            "no cross-sell model in the graph yet: run `crm-graph analyze crosssell` first",
+        )
+    cache["crosssell_context"] = (now, found)
+    return found
+
+
+def _fresh_recommendations(
+    customer_id: str, request: Request, db: Database, limit: int, as_of: date | None
+) -> RecommendationPage:
+    context = _scoring_context(request, db)
+    day = as_of or max(context.as_of, date.today() + timedelta(days=1))
+    items = recommend_customer(db, context, customer_id, as_of=day, k=limit)
+    if items is None:
+        raise _not_found(customer_id)
+    return RecommendationPage(
+        customer_id=customer_id,
+        items=[Recommendation(**r) for r in items],
+        computed_at=context.computed_at,
+        on_demand=True,
+        as_of=day.isoformat(),
     )
 
 
