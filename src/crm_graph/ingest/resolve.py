@@ -75,27 +75,41 @@ def pii_hash(key: bytes, value: str | None) -> str | None:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-def _hash_all(key: bytes, values: npt.NDArray[Any]) -> list[str | None]:
-    """:func:`pii_hash` of many values, keying the HMAC once (same results, faster).
+def _hash_keys(
+    key: bytes, values: npt.NDArray[Any]
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
+    r""":func:`pii_hash` of many distinct values as 16-byte keys, keying the HMAC once.
+
+    Returns the keys (``S16``; the hash's 32 hex digits are the key's 16 bytes) and a
+    mask of the values that have one (None and "" do not). 16 bytes per value instead
+    of a 32-character string (81 bytes in Python) per value.
 
     Examples
     --------
-    >>> values = np.array(["a", None, ""], dtype=object)
-    >>> _hash_all(b"k", values) == [pii_hash(b"k", "a"), None, None]
-    True
+    >>> keys, ok = _hash_keys(b"k", np.array(["a", None, ""], dtype=object))
+    >>> _hex(keys[0]) == pii_hash(b"k", "a"), ok.tolist()
+    (True, [True, False, False])
     """
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     keyed = hmac.new(key, digestmod=hashlib.sha256)
-    hashed: list[str | None] = []
-    for value in uniques:
-        if value == "":
-            hashed.append(None)
+    out = bytearray(16 * len(values))
+    ok = np.zeros(len(values), dtype=bool)
+    for i, value in enumerate(values.tolist()):
+        if value is None or value == "" or (isinstance(value, float) and value != value):
             continue
         h = keyed.copy()
         h.update(str(value).encode("utf-8"))
-        hashed.append(h.hexdigest()[:32])
-    hashed.append(None)  # code -1: missing
-    return [hashed[c] for c in codes.tolist()]
+        out[16 * i : 16 * i + 16] = h.digest()[:16]
+        ok[i] = True
+    keys = np.frombuffer(bytes(out), dtype="S16") if len(values) else np.empty(0, "S16")
+    return keys, ok
+
+
+def _hex(key: bytes) -> str:
+    """Return a 16-byte key as the 32 hex digits of :func:`pii_hash`.
+
+    NumPy drops trailing zero bytes of ``S16`` items; they are put back.
+    """
+    return key.ljust(16, b"\0").hex()
 
 
 @dataclass
@@ -105,14 +119,17 @@ class Resolution:
     assignments: pd.DataFrame  # system, record_id, customer_id, rule, confidence, is_new
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     merges: list[dict[str, Any]] = field(default_factory=list)
-    #: per hashed column: each current record's code into the distinct values' hashes
-    hashes: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[Any]]] = field(default_factory=dict)
+    #: per hashed column: each current record's code into the distinct values, and
+    #: those values' hashes as 16-byte keys with a mask of the values that have one
+    hashes: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[np.bool_]]] = (
+        field(default_factory=dict)
+    )
 
     def hash_of(self, column: str, positions: npt.NDArray[np.int64]) -> list[str | None]:
         """Return the hashes of ``column`` for the current records at ``positions``."""
-        codes, hexes = self.hashes[column]
+        codes, keys, ok = self.hashes[column]
         picked = codes[positions]
-        return [hexes[c] if c >= 0 else None for c in picked.tolist()]
+        return [_hex(keys[c]) if c >= 0 and ok[c] else None for c in picked.tolist()]
 
     def rules_used(self) -> dict[str, int]:
         """Return the number of records resolved by each rule."""
@@ -194,17 +211,21 @@ def _wildcard_pairs(
     >>> sorted(zip(pos.tolist(), wild.tolist()))
     [(0, 0), (0, 1), (1, 1), (1, 2), (2, 0), (2, 1)]
     """
-    keys: list[str] = []
+    # each wildcard as a 64-bit hash of its text, not the text (a million names give
+    # three million wildcards); within one run equal texts have equal hashes, and two
+    # different texts collide with a probability of about 1e-6 at that size
+    keys: list[int] = []
     owner: list[int] = []
     for u, name in enumerate(names.tolist()):
         if not isinstance(name, str) or len(name) < 2 or len(name) > 40:
             continue
         for k in range(len(name)):
-            keys.append(name[:k] + "*" + name[k + 1 :])
+            keys.append(hash(name[:k] + "*" + name[k + 1 :]))
             owner.append(u)
     if not keys:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    wild, _ = pd.factorize(pd.Series(keys, dtype=object))
+    wild, _ = pd.factorize(np.asarray(keys, dtype=np.int64))
+    del keys
     owner_arr = np.asarray(owner, dtype=np.int64)
     order = np.argsort(owner_arr, kind="stable")
     owner_arr = owner_arr[order]
@@ -236,13 +257,36 @@ def _code_edges(
         ok &= k >= 0
     if not ok.any():
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    frame = pd.DataFrame({f"k{i}": k[ok] for i, k in enumerate(keys)})
-    frame["pos"] = pos[ok]
-    first = frame.groupby([f"k{i}" for i in range(len(keys))], sort=False)["pos"].transform("min")
-    first_arr = first.to_numpy(dtype=np.int64)
-    members = frame["pos"].to_numpy(dtype=np.int64)
-    keep = first_arr != members
-    return first_arr[keep], members[keep]
+    # one integer per combination of keys (codes are dense, so the product is small)
+    combined = keys[0][ok].astype(np.int64)
+    for k in keys[1:]:
+        part = k[ok].astype(np.int64)
+        width = int(part.max()) + 1
+        if (int(combined.max()) + 1) * width >= 2**62:
+            pairs = pd.MultiIndex.from_arrays([combined, part])
+            combined = pd.factorize(pairs)[0].astype(np.int64)
+            continue
+        combined = combined * width + part
+    members = pos[ok].astype(np.int64)
+    # intermediate arrays are freed as soon as they are used: the similar-name rules
+    # run this on four wildcards per record (16 million rows for 1M customers)
+    order = np.lexsort((members, combined))  # by group, then position
+    grouped = combined[order]
+    del combined
+    at = members[order]
+    del members
+    starts = np.empty(grouped.size, dtype=bool)
+    starts[0] = True
+    np.not_equal(grouped[1:], grouped[:-1], out=starts[1:])
+    del grouped
+    first = at[starts][np.cumsum(starts) - 1]
+    del starts
+    keep = first != at
+    where = order[keep]
+    del order
+    back = np.argsort(where, kind="stable")  # the members' original order
+    del where
+    return first[keep][back], at[keep][back]
 
 
 def _apart_tags(id_codes: npt.NDArray[np.int64], keep_apart: npt.NDArray[Any]) -> pd.DataFrame:
@@ -409,10 +453,14 @@ def resolve(
     >>> res.hash_of("phone", np.array([0, 1])) == [pii_hash(b"k", "+8613800000000"), None]
     True
     """
-    cur = records.reset_index(drop=True)
+    index = records.index
+    plain = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    # reset_index copies every column (640 MB for a million customers' records)
+    cur = records if plain else records.reset_index(drop=True)
     n_cur = len(cur)
     old = existing if existing is not None else pd.DataFrame()
-    system = cur["system"].astype(str).to_numpy(dtype=object)
+    # the category's own strings, not a new string per record
+    system = np.asarray(cur["system"].astype(object), dtype=object)
     record_id = cur["record_id"].astype(str).to_numpy(dtype=object)
     customer = np.full(n_cur, None, dtype=object)
     keep_apart = np.full(n_cur, None, dtype=object)
@@ -434,17 +482,18 @@ def resolve(
     n = n_cur + n_old
 
     # hash each distinct value once; code the hashes jointly with the earlier records'
-    hash_values: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[Any]]] = {}
+    hash_values: dict[
+        str, tuple[npt.NDArray[np.int64], npt.NDArray[Any], npt.NDArray[np.bool_]]
+    ] = {}
     code: dict[str, npt.NDArray[np.int64]] = {}
     names: npt.NDArray[Any] = np.empty(0, dtype=object)
     for col in HASHED:
         values = cur[col] if col in cur.columns else pd.Series([None] * n_cur, dtype=object)
         codes, uniques = _categories(values)
-        hexes = np.asarray(_hash_all(key, uniques), dtype=object)
-        hash_values[col] = (codes, hexes)
+        ukeys, uok = _hash_keys(key, uniques)
+        hash_values[col] = (codes, ukeys, uok)
         if col == "name":
             names = np.asarray(uniques, dtype=object)
-        ukeys, uok = _hex_keys(hexes)
         cur_keys = ukeys[np.where(codes >= 0, codes, 0)] if ukeys.size else np.zeros(n_cur, "S16")
         cur_ok = (codes >= 0) & (uok[np.where(codes >= 0, codes, 0)] if uok.size else False)
         old_col = f"{col}_hash"
@@ -545,6 +594,7 @@ def resolve(
         hit = found >= 0
         link_src = where.to_numpy()[found[hit]].tolist()
         link_dst = linked[hit].tolist()
+        del where, wanted, found
     edges.append(("link", np.array(link_src, np.int64), np.array(link_dst, np.int64)))
     for rule, keycols in (
         ("name_phone", ("name", "phone")),
@@ -562,6 +612,7 @@ def resolve(
         ):
             edges.append((rule, *_code_edges(wild_pos, wild, code[other][wild_pos])))
 
+    del code, namec, birthc, ids, calm, hot, grouped, pairs, wild, wild_pos  # in the edges now
     apart = _apart_tags(idc, all_pins)
     label, accepted, kept_apart = _constrained_components(n, edges, apart)
     for kept in kept_apart:
@@ -587,6 +638,7 @@ def resolve(
             better = rank_of[ends] > r
             rank_of[ends[better]] = r
             rule_of[ends[better]] = rule
+    del edges, accepted, apart  # the largest intermediate arrays; not needed below
 
     # customer ids: keep earlier ones, merge several into the smallest, mint new ones
     merges: list[dict[str, Any]] = []
@@ -631,6 +683,7 @@ def resolve(
             }
         )
         first_key = keyed.groupby("label")["k"].min()
+        del keyed, in_fresh
         for lab, k in zip(first_key.index.to_numpy(), first_key.to_numpy(), strict=True):
             cid_of_label[int(lab)] = (
                 "C" + hashlib.sha256(str(k).encode("utf-8")).hexdigest()[:12].upper()
