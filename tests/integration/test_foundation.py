@@ -81,7 +81,8 @@ def test_batched_writes_never_scan_even_when_planned_on_an_empty_graph(db: Datab
         "WITH i WHERE i <= 20 "
         "CREATE (:Product {product_id: 'P' + i}), (:Branch {branch_id: 'B' + i}), "
         "(:Employee {employee_id: 'E' + i}), (:Channel {channel_id: 'H' + i}), "
-        "(:Competitor {competitor_id: 'X' + i})",
+        "(:Competitor {competitor_id: 'X' + i}) "
+        "WITH i WHERE i <= 2 CREATE (:Campaign {campaign_id: 'M' + i})",
         write=True,
     )
     db.run_statement("CALL db.clearQueryCaches()", write=True)
