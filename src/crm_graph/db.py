@@ -191,6 +191,25 @@ def connect(
     return driver
 
 
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    """Turn the driver's errors into :class:`DatabaseError` or :class:`DatabaseUnavailable`."""
+    try:
+        yield
+    except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+        raise DatabaseUnavailable(f"Neo4j is not reachable: {exc}") from exc
+    except neo4j_errors.TransientError as exc:
+        # e.g. Neo.TransientError.General.DatabaseUnavailable while the server stops or
+        # starts; the driver already retried what it could
+        raise DatabaseUnavailable(f"Neo4j is temporarily unavailable: {exc.code}") from exc
+    except neo4j_errors.Neo4jError as exc:
+        raise DatabaseError(f"{exc.code}: {exc.message}") from exc
+    except neo4j_errors.DriverError as exc:
+        # connection-level failures other than the two above (a connection dropped
+        # mid-query, no connection free in time, a commit whose outcome is unknown)
+        raise DatabaseUnavailable(f"Neo4j connection failed: {exc!r}") from exc
+
+
 class Database:
     """A driver bound to one database, with retried read and write transactions.
 
@@ -226,25 +245,13 @@ class Database:
     def _run(
         self, statement: str, params: Mapping[str, Any], routing: RoutingControl
     ) -> list[dict[str, Any]]:
-        try:
+        with _translated_errors():
             records, _, _ = self.driver.execute_query(
                 neo4j.Query(statement),
                 dict(params),
                 database_=self.database,
                 routing_=routing,
             )
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
-            raise DatabaseUnavailable(f"Neo4j is not reachable: {exc}") from exc
-        except neo4j_errors.TransientError as exc:
-            # e.g. Neo.TransientError.General.DatabaseUnavailable while the server stops or
-            # starts; the driver already retried what it could
-            raise DatabaseUnavailable(f"Neo4j is temporarily unavailable: {exc.code}") from exc
-        except neo4j_errors.Neo4jError as exc:
-            raise DatabaseError(f"{exc.code}: {exc.message}") from exc
-        except neo4j_errors.DriverError as exc:
-            # connection-level failures other than the two above (a connection dropped
-            # mid-query, no connection free in time, a commit whose outcome is unknown)
-            raise DatabaseUnavailable(f"Neo4j connection failed: {exc!r}") from exc
         return [record.data() for record in records]
 
     def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
@@ -361,23 +368,16 @@ class Database:
         DatabaseError, DatabaseUnavailable
             As :meth:`read`.
         """
-        try:
-            with self.read_session() as session:
-                result = session.run(neo4j.Query(cypher(name)), dict(params))
-                rows: list[dict[str, Any]] = []
-                for record in result:
-                    rows.append(record.data())
-                    if len(rows) >= chunk:
-                        yield rows
-                        rows = []
-                if rows:
+        with _translated_errors(), self.read_session() as session:
+            result = session.run(neo4j.Query(cypher(name)), dict(params))
+            rows: list[dict[str, Any]] = []
+            for record in result:
+                rows.append(record.data())
+                if len(rows) >= chunk:
                     yield rows
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
-            raise DatabaseUnavailable(f"Neo4j is not reachable: {exc}") from exc
-        except neo4j_errors.Neo4jError as exc:
-            raise DatabaseError(f"{exc.code}: {exc.message}") from exc
-        except neo4j_errors.DriverError as exc:
-            raise DatabaseUnavailable(f"Neo4j connection failed: {exc!r}") from exc
+                    rows = []
+            if rows:
+                yield rows
 
     def run_statement(
         self, statement: str, params: Mapping[str, Any] | None = None, *, write: bool = False
@@ -397,13 +397,8 @@ class Database:
         the managed transactions of :meth:`write` cannot contain ``IN TRANSACTIONS``.
         """
         text = cypher(name)
-        try:
-            with self.driver.session(database=self.database) as session:
-                return session.run(neo4j.Query(text), dict(params)).data()
-        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
-            raise DatabaseUnavailable(f"Neo4j is not reachable: {exc}") from exc
-        except neo4j_errors.Neo4jError as exc:
-            raise DatabaseError(f"{exc.code}: {exc.message}") from exc
+        with _translated_errors(), self.driver.session(database=self.database) as session:
+            return session.run(neo4j.Query(text), dict(params)).data()
 
     @contextmanager
     def read_session(self) -> Iterator[neo4j.Session]:

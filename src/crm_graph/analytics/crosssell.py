@@ -393,11 +393,8 @@ def compute_signals(data: CrossSellData, as_of: date, config: CrossSellConfig) -
     for i, j in zip(*np.nonzero(top_holder >= 0), strict=True):
         top_type[i, j] = tie_types.get((i, int(top_holder[i, j])), "tie")
 
-    row_sums = held.sum(axis=1, keepdims=True)
-    hn = np.divide(held, row_sums, out=np.zeros_like(held), where=row_sums > 0)
-    col_sums = held.sum(axis=0, keepdims=True)
-    ht = np.divide(held, col_sums, out=np.zeros_like(held), where=col_sums > 0).T  # [P, N]
-    co = hn @ (ht @ hn)  # customer -> product -> co-holder -> product
+    hn = _normalised(held)
+    co = hn @ _co_holding(held)  # customer -> product -> co-holder -> product
     via_ties = adjacency @ hn
     two_ties = adjacency @ via_ties
     d = 1.0 - config.restart
@@ -964,11 +961,8 @@ def scoring_context(
 
 def _co_holding(held: Array) -> Array:
     """``[P, P]``: product -> its holders (each split over their products) -> product."""
-    row_sums = held.sum(axis=1, keepdims=True)
-    hn = np.divide(held, row_sums, out=np.zeros_like(held), where=row_sums > 0)
-    col_sums = held.sum(axis=0, keepdims=True)
-    ht = np.divide(held, col_sums, out=np.zeros_like(held), where=col_sums > 0).T
-    out: Array = ht @ hn
+    ht = _normalised(held.T)  # [P, N]: each product's holders, shares summing to 1
+    out: Array = ht @ _normalised(held)
     return out
 
 
