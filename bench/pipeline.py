@@ -10,6 +10,7 @@ resolution quality from ``evaluate``.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ else:
     if step == "load":
         from crm_graph.ingest.load import load_extract
         from crm_graph.ingest.spec import default_loaders_dir, load_specs
-        report = load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench")
+        report = load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench",
+                              workers=s.load_workers)
         result["rows"] = report.as_dict()["rows_read"]
     elif step == "segments":
         from crm_graph.analytics.segments import compute_segments
@@ -100,12 +102,22 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
             for step in STEPS:
                 if step == "clusters_networkx" and n > NETWORKX_UP_TO:
                     continue
-                steps[step] = r = run_code(
-                    STEP, [step, str(n), str(out)], f"pipeline {step} at {n}"
-                )
+                try:
+                    steps[step] = r = run_code(
+                        STEP, [step, str(n), str(out)], f"pipeline {step} at {n}"
+                    )
+                except RuntimeError as exc:
+                    # a failed step is a result too (the table says so); later steps
+                    # still run on what the earlier ones left, unless there is no graph
+                    last = str(exc).strip().splitlines()[-1]
+                    steps[step] = {"error": last[:200]}
+                    print(f"pipeline {n:>9,} {step:<18} FAILED: {last}", flush=True)
+                    if step in ("generate", "load"):
+                        break
+                    continue
                 print(
                     f"pipeline {n:>9,} {step:<18} {r['seconds']:7.1f} s, "
-                    f"peak {r['peak_rss_mib']:,.0f} MiB",
+                    f"peak {r['peak_rss_mib']:,.0f} MiB {json.dumps(r, default=str)}",
                     flush=True,
                 )
             results.append({"customers": n, "steps": steps})
@@ -125,18 +137,26 @@ def markdown(results: list[dict[str, Any]]) -> str:
 
         def cell(name: str, s: dict[str, Any] = s) -> str:
             x = s.get(name)
-            return f"{x['seconds']:.1f} s, {x['peak_rss_mib']:,.0f} MiB" if x else "not run"
+            if not x:
+                return "not run"
+            if "error" in x:
+                return f"failed ({x['error']})"
+            return f"{x['seconds']:.1f} s, {x['peak_rss_mib']:,.0f} MiB"
 
-        load = s["load"]
-        rate = load["rows"] / load["seconds"]
-        res = s["evaluate"]["scores"].get("resolution", {})
+        def ok(name: str, s: dict[str, Any] = s) -> bool:
+            return name in s and "error" not in s[name]
+
+        load = s.get("load", {})
+        rate = f" ({load['rows'] / load['seconds']:,.0f})" if ok("load") else ""
+        evaluated = s["evaluate"] if ok("evaluate") else {}
+        res = evaluated.get("scores", {}).get("resolution", {})
         nx_cell = cell("clusters_networkx")
-        if "clusters_networkx" in s:
+        if ok("clusters_networkx") and ok("clusters_gds"):
             nx_cell += f" ({s['clusters_networkx']['seconds'] / s['clusters_gds']['seconds']:.1f}x)"
-        store = s["evaluate"].get("store_bytes")
+        store = evaluated.get("store_bytes")
         size = f"{store / 2**20:,.0f} MiB" if store else "-"
         lines.append(
-            f"| {r['customers']:,} | {cell('generate')} | {cell('load')} ({rate:,.0f}) "
+            f"| {r['customers']:,} | {cell('generate')} | {cell('load')}{rate} "
             f"| {res.get('precision', '-')} / {res.get('recall', '-')} | {cell('segments')} "
             f"| {cell('clusters_gds')} | {nx_cell} | {cell('churn')} | {cell('crosssell')} "
             f"| {cell('campaign')} | {size} |"

@@ -49,7 +49,7 @@ from pandas.api.types import union_categoricals
 
 from crm_graph.db import Database
 from crm_graph.errors import IngestError, MappingError
-from crm_graph.ingest.resolve import Resolution, _hex_keys, resolve
+from crm_graph.ingest.resolve import Resolution, _arrow_text, _hex_keys, resolve
 from crm_graph.ingest.spec import FileSpec, SystemSpec, TargetSpec, field_columns
 from crm_graph.ingest.targets import TARGETS, Target
 from crm_graph.ingest.validate import SpooledFile, spool_validated, write_rejects
@@ -152,7 +152,7 @@ def _mask_phone(phone: str | None) -> str | None:
 
 def _clean(value: Any) -> Any:
     """Turn pandas/numpy scalars into what the Bolt driver accepts."""
-    if value is None:
+    if value is None or value is pd.NA:
         return None
     if isinstance(value, float) and value != value:
         return None
@@ -173,7 +173,9 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     columns = []
     for c in frame.columns:
         values = frame[c].tolist()
-        if frame[c].dtype.kind in "fcO" or isinstance(frame[c].dtype, pd.CategoricalDtype):
+        if frame[c].dtype.kind in "fcOU" or isinstance(
+            frame[c].dtype, pd.CategoricalDtype | pd.ArrowDtype
+        ):
             values = [_clean(v) for v in values]
         columns.append(values)
     return [dict(zip(names, vals, strict=True)) for vals in zip(*columns, strict=True)]
@@ -244,12 +246,6 @@ def _best_records(records: pd.DataFrame) -> npt.NDArray[np.int64]:
 def _compact(values: pd.Series) -> pd.Series:
     """Store a column of repeated text as a categorical (codes and distinct values)."""
     return values.astype(object).where(values.notna(), None).astype("category")
-
-
-def _plain(values: pd.Series) -> npt.NDArray[Any]:
-    """Return a column of mostly distinct text as plain objects (None when missing)."""
-    out: npt.NDArray[Any] = values.astype(object).where(values.notna(), None).to_numpy(object)
-    return out
 
 
 def _concat_compact(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -461,6 +457,7 @@ class _Loader:
         self.extra_rejects: dict[tuple[str, str], list[pd.DataFrame]] = {}
         self.excluded: dict[tuple[str, str], set[int]] = {}
         self.index: RecordIndex | None = None
+        self._known: list[pd.DataFrame] | None = None
         self.known: dict[str, set[str]] = {"Product": set()}
         self._writer: _Writer | None = None
 
@@ -606,7 +603,7 @@ class _Loader:
                         {
                             "system": pd.Categorical([system.system] * len(rows)),
                             "file": pd.Categorical([spec.name] * len(rows)),
-                            "record_id": rows[rid].astype(str).to_numpy(dtype=object),
+                            "record_id": _arrow_text(rows[rid].astype(str)),
                             "_line": rows["_line"].to_numpy(),
                             "kind": pd.Categorical(kind),
                             "authority": np.full(len(rows), ident.authority, dtype=np.int32),
@@ -614,15 +611,18 @@ class _Loader:
                     )
                     for attr, col in attrs.items():
                         values = rows[col] if col else pd.Series([None] * len(rows), dtype=object)
-                        # near-unique values stay plain: a categorical of them costs its
-                        # codes plus an index with a hash table over all of them
-                        frame[attr] = _compact(values) if attr == "birth_date" else _plain(values)
+                        # near-unique values as Arrow strings: a categorical of them costs
+                        # its codes plus an index with a hash table over Python strings
+                        frame[attr] = (
+                            _compact(values) if attr == "birth_date" else _arrow_text(values)
+                        )
                     if ident.link:
                         frame["link_system"] = pd.Categorical([ident.link.system] * len(rows))
-                        frame["link_record"] = _plain(rows[ident.link.column])
+                        frame["link_record"] = _arrow_text(rows[ident.link.column])
                     else:
                         frame["link_system"] = pd.Categorical([None] * len(rows))
-                        frame["link_record"] = pd.Categorical([None] * len(rows))
+                        none = pd.Series([None] * len(rows), dtype=object)
+                        frame["link_record"] = _arrow_text(none)
                     for prop, col in ident.golden.items():
                         frame[f"golden_{prop}"] = _compact(rows[col])
                     frames.append(frame)
@@ -701,8 +701,19 @@ class _Loader:
         known = [res.assignments[["system", "record_id", "customer_id"]]]
         if existing is not None:
             known.insert(0, existing[["system", "record_id", "customer_id"]].astype(object))
-        self.index = RecordIndex(pd.concat(known, ignore_index=True))
+        # the index is built when the facts need it, after the records are freed
+        self._known = known
         return res
+
+    def record_index(self) -> RecordIndex:
+        """Return the index of every record's customer (built once, on first use)."""
+        if self.index is None:
+            if self._known is None:
+                raise IngestError("identities must be resolved before the facts are loaded")
+            frame = pd.concat([k.astype(object) for k in self._known], ignore_index=True)
+            self._known = None
+            self.index = RecordIndex(frame)
+        return self.index
 
     def catalogues(self, stage: int) -> None:
         for system_spec in self.specs:
@@ -888,7 +899,7 @@ class _Loader:
         return _records(pd.DataFrame(data, index=frame.index))
 
     def facts(self) -> None:
-        assert self.index is not None
+        index = self.record_index()
         for system, spec, tspec, tgt in self._targets():
             if tgt.stage < 3:
                 continue
@@ -901,9 +912,7 @@ class _Loader:
                 for ref in tgt.refs:
                     ref_system = tspec.systems.get(ref, system)
                     ids = _value(frame, tspec.fields[ref]).astype(str)
-                    cust = pd.Series(
-                        self.index.lookup(ref_system, ids), index=frame.index, dtype=object
-                    )
+                    cust = pd.Series(index.lookup(ref_system, ids), index=frame.index, dtype=object)
                     missing = cust.isna() & ~bad
                     self._reject(
                         system,
