@@ -48,14 +48,21 @@ def loaded_bank_child(body: str, seed: int = 7, mixing: float = 0.2) -> str:
 def run_code(code: str, args: list[str], what: str) -> dict[str, Any]:
     """Run ``code`` in a fresh Python process with ``args``; return its last JSON line.
 
-    A fresh process per measurement makes its peak RSS its own.
+    A fresh process per measurement makes its peak RSS its own. What the child writes
+    to stderr (progress lines, warnings) is passed on as it comes.
     """
-    proc = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"{what} bench failed:\n{proc.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryFile("w+") as stdout:  # a file: a full pipe cannot block it
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code, *args], stdout=stdout, stderr=subprocess.PIPE, text=True
+        )
+        tail: list[str] = []
+        for line in proc.stderr or ():
+            sys.stderr.write(line)
+            tail = [*tail[-40:], line]
+        if proc.wait() != 0:
+            raise RuntimeError(f"{what} bench failed:\n{''.join(tail)[-2000:]}")
+        stdout.seek(0)
+        result: dict[str, Any] = json.loads(stdout.read().strip().splitlines()[-1])
     return result
 
 

@@ -61,6 +61,17 @@ def main() -> None:
     parser.add_argument("--crosssell-sizes", default="20000,100000")
     parser.add_argument("--campaign-sizes", default="20000,100000")
     parser.add_argument("--pipeline-sizes", default="10000,100000")
+    parser.add_argument(
+        "--pipeline-steps",
+        default=",".join(pipeline.STEPS),
+        help="a subset of the pipeline's steps, in order (later ones run on the graph left)",
+    )
+    parser.add_argument(
+        "--pipeline-dir",
+        type=Path,
+        default=None,
+        help="keep each size's generated bank in DIR/<size> (to run later steps on it)",
+    )
     parser.add_argument("--resolution-sizes", default="20000")
     steps = [
         "generate", "load", "sweep", "clusters", "churn", "crosssell", "campaign", "api",
@@ -87,7 +98,11 @@ def main() -> None:
     if args.only in (None, "resolution"):
         bench_resolution([int(s) for s in args.resolution_sizes.split(",")])
     if args.only in (None, "pipeline"):
-        bench_pipeline([int(s) for s in args.pipeline_sizes.split(",")])
+        bench_pipeline(
+            [int(s) for s in args.pipeline_sizes.split(",")],
+            tuple(args.pipeline_steps.split(",")),
+            args.pipeline_dir,
+        )
 
 
 def bench_resolution(sizes: list[int]) -> None:
@@ -104,16 +119,18 @@ def bench_resolution(sizes: list[int]) -> None:
     )
 
 
-def bench_pipeline(sizes: list[int]) -> None:
-    results = pipeline.run(sizes)
+def bench_pipeline(sizes: list[int], steps: tuple[str, ...], bank_dir: Path | None) -> None:
+    rows = pipeline.merge(pipeline.run(sizes, steps, bank_dir))
     _write(
         "pipeline",
         f"Measured {date.today().isoformat()} on {machine()} by `make bench` "
         "(bench/pipeline.py): each step in a fresh Python process against the local "
         "instance (heap 4g, page cache 2g), wall time of the step's work and the process's "
         "peak RSS (Neo4j's own memory is not in it: the server is a separate JVM with a "
-        "fixed heap and page cache). Store: the graph's store files after all steps.\n\n"
-        + pipeline.markdown(results),
+        "fixed heap and page cache). Store: the graph's store files after all steps. Each "
+        "size's figures are kept in bench/results/pipeline.json and a rerun replaces only "
+        "the sizes and steps it measured (the last column says when).\n\n"
+        + pipeline.markdown(rows),
     )
 
 

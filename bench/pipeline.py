@@ -4,14 +4,20 @@ Against the local default instance (or ``CRM_NEO4J_URI``), whose graph is emptie
 first: generate, load (with identity resolution), then segments, clusters on GDS and on
 networkx (up to ``NETWORKX_UP_TO`` customers), churn, cross-sell and one campaign plan,
 each in its own Python process timed from its first database call to its last, with
-the process's peak RSS. Then the store size on disk (local instance only) and the
-resolution quality from ``evaluate``.
+the process's peak RSS. Then the resolution quality from ``evaluate`` and the store
+size on disk (local instance only; the ``store`` step measures it alone, for a size
+whose ``evaluate`` is too slow to run: at 1M it reads the graph again for both models).
+
+``python -m bench --only pipeline --pipeline-steps ... --pipeline-dir DIR`` runs some
+steps and keeps the bank, so that a later call runs the rest on the same graph; every
+call merges its figures into ``bench/results/pipeline.json`` (:func:`merge`).
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +50,28 @@ else:
     if step == "load":
         from crm_graph.ingest.load import load_extract
         from crm_graph.ingest.spec import default_loaders_dir, load_specs
+        import os, threading
+        # the loader's peak RSS per phase: the task the loading thread last announced,
+        # sampled every 50 ms from /proc (the writer thread's tasks overlap the next ones)
+        phase, peaks, running = ["start"], {}, [True]
+        page = os.sysconf("SC_PAGE_SIZE")
+        def track(task, done, total):
+            if threading.current_thread() is threading.main_thread():
+                phase[0] = task.split(" -> ")[-1]
+        def sample():
+            while running[0]:
+                with open("/proc/self/statm") as f:
+                    rss = int(f.read().split()[1]) * page / 2**20
+                peaks[phase[0]] = max(peaks.get(phase[0], 0.0), rss)
+                time.sleep(0.05)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         report = load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"bench",
-                              workers=s.load_workers)
+                              workers=s.load_workers, progress=track)
+        running[0] = False
+        sampler.join()
         result["rows"] = report.as_dict()["rows_read"]
+        result["phase_peaks_mib"] = {k: round(v) for k, v in peaks.items()}
     elif step == "segments":
         from crm_graph.analytics.segments import compute_segments
         compute_segments(db)
@@ -59,10 +84,10 @@ else:
             store_cluster_profiles(db, cluster_profiles(db))
     elif step == "churn":
         from crm_graph.analytics.churn import compute_churn
-        compute_churn(db)
+        compute_churn(db, progress=lambda line: print(line, file=sys.stderr, flush=True))
     elif step == "crosssell":
         from crm_graph.analytics.crosssell import compute_crosssell
-        compute_crosssell(db)
+        compute_crosssell(db, progress=lambda line: print(line, file=sys.stderr, flush=True))
     elif step == "campaign":
         from crm_graph.analytics.campaign import CampaignRequest, plan_campaign
         plan_campaign(db, CampaignRequest(product_id="CARD_CREDIT", budget=1000))
@@ -70,11 +95,17 @@ else:
         from crm_graph.analytics.evaluate import evaluate
         result["scores"] = evaluate(db, out / "truth")
     result["seconds"] = time.perf_counter() - t
-    if step == "evaluate" and not s.is_external:
-        # the store files of the graph (transaction logs, kept up to 2 GB, left out)
+    if step in ("evaluate", "store") and not s.is_external:
+        # the store files of the graph (transaction logs, kept up to 2 GB, left out),
+        # with the server stopped: a clean shutdown checkpoints (Community has no
+        # db.checkpoint()), and until a checkpoint recent writes are in the page cache
+        db.close()
+        LocalNeo4j(s).stop()
         data = Path(s.instance_dir) / "data" / "databases" / s.neo4j_database
         result["store_bytes"] = sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
-    db.close()
+        LocalNeo4j(s).start()
+    else:
+        db.close()
 result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(result, default=str))
 """
@@ -89,39 +120,73 @@ STEPS = (
     "crosssell",
     "campaign",
     "evaluate",
+    "store",
 )
 
 
-def run(sizes: list[int]) -> list[dict[str, Any]]:
-    """Every step at every size."""
+RESULTS = Path(__file__).resolve().parent / "results" / "pipeline.json"
+
+
+def run(
+    sizes: list[int], steps: tuple[str, ...] = STEPS, bank_dir: Path | None = None
+) -> list[dict[str, Any]]:
+    """Run ``steps`` at every size; return one result per size.
+
+    With ``bank_dir`` the generated bank of each size is kept in ``bank_dir/<size>``
+    (so that a later call can run the remaining steps on the same bank and graph);
+    without it a temporary folder is used and removed.
+    """
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        raise ValueError(f"unknown pipeline steps {sorted(unknown)}; known: {', '.join(STEPS)}")
     results = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "bank"
-            steps: dict[str, dict[str, Any]] = {}
-            for step in STEPS:
+            out = (bank_dir / str(n)) if bank_dir else Path(tmp) / "bank"
+            done: dict[str, dict[str, Any]] = {}
+            for step in steps:
                 if step == "clusters_networkx" and n > NETWORKX_UP_TO:
                     continue
                 try:
-                    steps[step] = r = run_code(
+                    done[step] = r = run_code(
                         STEP, [step, str(n), str(out)], f"pipeline {step} at {n}"
                     )
                 except RuntimeError as exc:
                     # a failed step is a result too (the table says so); later steps
                     # still run on what the earlier ones left, unless there is no graph
                     last = str(exc).strip().splitlines()[-1]
-                    steps[step] = {"error": last[:200]}
+                    done[step] = {"error": last[:200]}
                     print(f"pipeline {n:>9,} {step:<18} FAILED: {last}", flush=True)
                     if step in ("generate", "load"):
                         break
                     continue
+                r["measured"] = date.today().isoformat()
                 print(
                     f"pipeline {n:>9,} {step:<18} {r['seconds']:7.1f} s, "
                     f"peak {r['peak_rss_mib']:,.0f} MiB {json.dumps(r, default=str)}",
                     flush=True,
                 )
-            results.append({"customers": n, "steps": steps})
+            results.append({"customers": n, "steps": done})
     return results
+
+
+def merge(results: list[dict[str, Any]], path: Path = RESULTS) -> list[dict[str, Any]]:
+    """Merge ``results`` into the stored results at ``path``; return all rows by size.
+
+    A step measured now replaces the same step of the same size; the other sizes and
+    steps keep their earlier figures (each step carries the date it was measured), so
+    that the slow 1M row can be measured on its own.
+    """
+    stored: dict[int, dict[str, Any]] = {}
+    if path.exists():
+        stored = {r["customers"]: r for r in json.loads(path.read_text(encoding="utf-8"))}
+    for r in results:
+        stored.setdefault(r["customers"], {"customers": r["customers"], "steps": {}})
+        stored[r["customers"]]["steps"].update(r["steps"])
+    rows = [stored[n] for n in sorted(stored)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, indent=1, default=str) + "\n", encoding="utf-8")
+    return rows
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
@@ -129,8 +194,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
     lines = [
         "| customers | generate | load (rows/s) | resolution P / R | segments "
         "| clusters GDS (with profiles) "
-        "| clusters networkx (x GDS) | churn | cross-sell | campaign plan | store |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| clusters networkx (x GDS) | churn | cross-sell | campaign plan | store | measured |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         s = r["steps"]
@@ -153,12 +218,14 @@ def markdown(results: list[dict[str, Any]]) -> str:
         nx_cell = cell("clusters_networkx")
         if ok("clusters_networkx") and ok("clusters_gds"):
             nx_cell += f" ({s['clusters_networkx']['seconds'] / s['clusters_gds']['seconds']:.1f}x)"
-        store = evaluated.get("store_bytes")
+        store = (s["store"] if ok("store") else evaluated).get("store_bytes")
         size = f"{store / 2**20:,.0f} MiB" if store else "-"
+        days = sorted({x["measured"] for x in s.values() if "measured" in x})
+        measured = " to ".join(dict.fromkeys([days[0], days[-1]])) if days else "-"
         lines.append(
             f"| {r['customers']:,} | {cell('generate')} | {cell('load')}{rate} "
             f"| {res.get('precision', '-')} / {res.get('recall', '-')} | {cell('segments')} "
             f"| {cell('clusters_gds')} | {nx_cell} | {cell('churn')} | {cell('crosssell')} "
-            f"| {cell('campaign')} | {size} |"
+            f"| {cell('campaign')} | {size} | {measured} |"
         )
     return "\n".join(lines)

@@ -403,11 +403,13 @@ def analyze(
             )
         if what in ("all", "churn"):
             say("churn exposure, risk and retention priority")
-            payload["churn"] = asdict(compute_churn(db, ChurnConfig(weights=weights), as_of=day))
+            payload["churn"] = asdict(
+                compute_churn(db, ChurnConfig(weights=weights), as_of=day, progress=say)
+            )
         if what in ("all", "crosssell"):
             say("cross-sell recommendations")
             payload["crosssell"] = asdict(
-                compute_crosssell(db, CrossSellConfig(weights=weights), as_of=day)
+                compute_crosssell(db, CrossSellConfig(weights=weights), as_of=day, progress=say)
             )
     _emit(payload, as_json)
     if as_json:

@@ -24,6 +24,7 @@ from neo4j import exceptions as neo4j_errors
 from crm_graph.errors import CypherNotFound, DatabaseError, DatabaseUnavailable, GdsUnavailable
 
 if TYPE_CHECKING:
+    import pandas as pd
     from graphdatascience import GraphDataScience
 
 __all__ = [
@@ -378,6 +379,37 @@ class Database:
                     rows = []
             if rows:
                 yield rows
+
+    def read_frame(self, name: str, chunk: int = 100_000, **params: Any) -> pd.DataFrame:
+        """Run the named read statement; return its rows as a DataFrame.
+
+        The columns are those of the statement's ``RETURN``, in order, also when no row
+        comes back. Records are turned into columns as they arrive, ``chunk`` at a time
+        (no dict per record, no second copy of the whole result): for the reads of
+        every customer at once, which :meth:`read` would hold twice.
+
+        Raises
+        ------
+        DatabaseError, DatabaseUnavailable
+            As :meth:`read`.
+        """
+        import pandas as pd
+
+        with _translated_errors(), self.read_session() as session:
+            result = session.run(neo4j.Query(cypher(name)), dict(params))
+            keys = list(result.keys())
+            columns: list[list[Any]] = [[] for _ in keys]
+            batch: list[neo4j.Record] = []
+            for record in result:
+                batch.append(record)
+                if len(batch) >= chunk:
+                    for column, values in zip(columns, zip(*batch, strict=True), strict=True):
+                        column.extend(values)
+                    batch = []
+            if batch:
+                for column, values in zip(columns, zip(*batch, strict=True), strict=True):
+                    column.extend(values)
+        return pd.DataFrame(dict(zip(keys, columns, strict=True)), columns=keys)
 
     def run_statement(
         self, statement: str, params: Mapping[str, Any] | None = None, *, write: bool = False

@@ -59,6 +59,25 @@ def test_top_k_per_active_customer_within_the_rules(bank: Path, session_db: Data
     assert _recommended(session_db).groupby("customer").size().max() <= 2
 
 
+def test_scoring_in_slices_writes_what_scoring_at_once_does(
+    bank: Path, session_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_graph.analytics import crosssell
+
+    compute_crosssell(session_db)
+    whole = _recommended(session_db).sort_values(["customer", "rank"], ignore_index=True)
+    lines: list[str] = []
+    # slices that do not divide the customers, so the last one is short
+    monkeypatch.setattr(crosssell, "SCORING_SLICE", 777)
+    result = compute_crosssell(session_db, progress=lines.append)
+    sliced = _recommended(session_db).sort_values(["customer", "rank"], ignore_index=True)
+    pd.testing.assert_frame_equal(whole, sliced)
+    assert result.recommendations == len(sliced)
+    assert result.customers == sliced["customer"].nunique()
+    scored = [line for line in lines if "customers scored" in line]
+    assert len(scored) == -(-len(session_db.read("analytics/read_churn_customers")) // 777)
+
+
 def test_recent_offers_are_not_repeated(bank: Path, session_db: Database) -> None:
     compute_crosssell(session_db)
     repeated = session_db.run_statement(

@@ -57,6 +57,24 @@ def test_every_cypher_file_passes_explain(db: Database) -> None:
             db.run_statement("EXPLAIN " + text)
 
 
+def test_read_frame_returns_what_read_does_in_columns(db: Database) -> None:
+    db.init_schema()
+    empty = db.read_frame("analytics/read_churn_customers")
+    assert empty.empty
+    assert list(empty.columns)[:3] == ["customer_id", "kind", "since"]
+    db.run_statement(
+        "UNWIND range(1, 7) AS i CREATE (:Customer {customer_id: 'C' + i, kind: 'person', "
+        "balance_months: ['2025-01'], balance_history: [toFloat(i)]})",
+        write=True,
+    )
+    # chunks of 3 over 7 rows: the last chunk is short
+    frame = db.read_frame("analytics/read_churn_customers", chunk=3)
+    rows = db.read("analytics/read_churn_customers")
+    assert frame.to_dict("records") == rows
+    assert sorted(frame["customer_id"]) == sorted(f"C{i}" for i in range(1, 8))
+    assert frame["balance_history"].map(len).eq(1).all()
+
+
 def _operators(plan: Any) -> Iterator[tuple[str, str]]:
     yield plan["operatorType"].split("@")[0], str(plan.get("args", {}).get("Details", ""))
     for child in plan.get("children", []):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_graph.errors import SourceFileError
 from crm_graph.ingest.spec import load_spec
@@ -97,3 +99,39 @@ def test_a_late_undecodable_line_fails_while_iterating(tmp_path: Path) -> None:
     assert first_chunk.read == 100
     with pytest.raises(SourceFileError, match=r"cannot be read as utf-8 \(line 5002\)"):
         list(chunks)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["C1", "C2", "C10", "C3"]),
+            st.sampled_from(["2025-01", "2025-02", "2024-12", "2025-10"]),
+            st.floats(-1e6, 1e6, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(1, 3),
+)
+def test_balance_rows_group_each_customers_months_in_order(
+    rows: list[tuple[str, str, float]], slice_rows: int
+) -> None:
+    from crm_graph.ingest import load
+
+    frame = pd.DataFrame(rows, columns=["customer", "month", "balance"])
+    frame = frame.astype({"customer": "category", "month": "category"})
+    expected: dict[str, list[tuple[str, float]]] = {}
+    for customer, month, balance in rows:
+        expected.setdefault(customer, []).append((month, balance))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(load, "SLICE_ROWS", slice_rows)
+        chunks = list(load._balance_rows(frame))
+    assert all(len(chunk) <= slice_rows for chunk in chunks)
+    got = [row for chunk in chunks for row in chunk]
+    assert sorted(r["customer_id"] for r in got) == sorted(expected)
+    for row in got:
+        history = sorted(expected[row["customer_id"]], key=lambda mb: mb[0])  # stable
+        assert row["months"] == [m for m, _ in history]
+        assert row["balances"] == [b for _, b in history]
+        assert row["aum"] == history[-1][1]

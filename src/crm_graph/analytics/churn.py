@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -341,31 +342,46 @@ def spreading_exposure(
 
 def read_churn_data(db: Database, dates: list[date], window_months: int = 6) -> ChurnData:
     """Read customers, ties, and contacts and products as of each of ``dates``."""
-    customers = pd.DataFrame(db.read("analytics/read_churn_customers"))
+    customers = db.read_frame("analytics/read_churn_customers")
     if customers.empty:
         raise ConfigError("the graph has no customers: run `crm-graph load` first")
     ties = read_ties(db)
+    windows = [
+        {
+            "as_of": day.isoformat(),
+            "half_year": shift_months(day, -window_months).isoformat(),
+            "year": shift_months(day, -12).isoformat(),
+        }
+        for day in dates
+    ]
+    # one pass over the contacts and one over the accounts for all dates
+    contact_columns = [
+        "customer_id",
+        "contacts_6m",
+        "complaints_6m",
+        "unresolved_6m",
+        "negative_6m",
+        "complaints_12m",
+        "sentiment_12m",
+    ]
+    product_columns = ["customer_id", "categories", "closed_6m", "opened_6m"]
+    all_contacts = db.read_frame(
+        "analytics/read_churn_contacts",
+        windows=windows,
+        since=min((w["year"] for w in windows), default=""),
+    )[["as_of", *contact_columns]]
+    all_products = db.read_frame(
+        "analytics/read_churn_products",
+        windows=[{k: w[k] for k in ("as_of", "half_year")} for w in windows],
+    )[["as_of", *product_columns]]
     contacts, products = {}, {}
-    for day in dates:
-        half = shift_months(day, -window_months).isoformat()
-        year = shift_months(day, -12).isoformat()
-        contacts[day.isoformat()] = pd.DataFrame(
-            db.read(
-                "analytics/read_churn_contacts", as_of=day.isoformat(), half_year=half, year=year
-            ),
-            columns=[
-                "customer_id",
-                "contacts_6m",
-                "complaints_6m",
-                "unresolved_6m",
-                "negative_6m",
-                "complaints_12m",
-                "sentiment_12m",
-            ],
+    for w in windows:
+        day = w["as_of"]
+        contacts[day] = all_contacts.loc[all_contacts["as_of"] == day, contact_columns].reset_index(
+            drop=True
         )
-        products[day.isoformat()] = pd.DataFrame(
-            db.read("analytics/read_churn_products", as_of=day.isoformat(), half_year=half),
-            columns=["customer_id", "categories", "closed_6m", "opened_6m"],
+        products[day] = all_products.loc[all_products["as_of"] == day, product_columns].reset_index(
+            drop=True
         )
     return ChurnData(customers, ties, contacts, products)
 
@@ -687,7 +703,10 @@ def retention_priority(
 
 
 def compute_churn(
-    db: Database, config: ChurnConfig | None = None, as_of: date | None = None
+    db: Database,
+    config: ChurnConfig | None = None,
+    as_of: date | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ChurnResult:
     """Compute exposure, risk, drivers and retention priority; write them onto customers.
 
@@ -700,6 +719,8 @@ def compute_churn(
         Settings.
     as_of : date, optional
         Scoring date (default: :func:`data_as_of`).
+    progress : callable, optional
+        Called with one line per phase (what was done, seconds so far).
 
     Returns
     -------
@@ -711,12 +732,19 @@ def compute_churn(
         If the graph has no customers, no dated data or no churn history.
     """
     started = time.perf_counter()
+
+    def say(what: str) -> None:
+        if progress is not None:
+            progress(f"churn: {what} ({time.perf_counter() - started:.1f} s)")
+
     config = config or ChurnConfig()
     as_of = as_of or data_as_of(db)
     data = read_churn_data(
         db, [shift_months(as_of, -config.window_months), as_of], config.window_months
     )
+    say(f"read {len(data.customers):,} customers")
     scored, facts = score_customers(data, as_of, config)
+    say(f"scored {len(scored):,} customers")
     priority = retention_priority(
         scored["churn_risk"], scored["value_score"], scored["influence_pct"]
     )
@@ -746,6 +774,7 @@ def compute_churn(
         "analytics/set_churn", rows, batch_size=10_000, computed_at=computed_at
     ):
         pass
+    say(f"wrote {len(rows):,} customers")
     return ChurnResult(
         as_of=as_of.isoformat(),
         trained_as_of=str(facts["trained_as_of"]),

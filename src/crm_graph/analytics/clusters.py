@@ -245,9 +245,7 @@ def tie_weight(kind: str, amount: Any, count: Any, normalized: dict[str, float])
 
 def read_ties(db: Database) -> pd.DataFrame:
     """Read every customer tie: columns ``a``, ``b``, ``type``, ``amount``, ``count``."""
-    return pd.DataFrame(
-        db.read("analytics/read_ties"), columns=["a", "b", "type", "amount", "count"]
-    )
+    return db.read_frame("analytics/read_ties")[["a", "b", "type", "amount", "count"]]
 
 
 def tie_graph(customers: list[str], ties: pd.DataFrame, weights: dict[str, float]) -> nx.Graph:
