@@ -1050,6 +1050,9 @@ class _Loader:
                     more = pd.concat(extra, ignore_index=True)
                     lines = more["_line"].astype(int)
                     more = more[~(lines.duplicated(keep="first") & (lines >= 0))]
+                    # in line order, however the file was cut into chunks and targets
+                    order = np.argsort(more["_line"].astype(int).to_numpy(), kind="stable")
+                    more = more.iloc[order].reset_index(drop=True)
                 parts = [*spooled.iter_rejects(), *([more] if len(more) else [])]
                 rejects = (
                     pd.concat([p.astype(object) for p in parts], ignore_index=True)
