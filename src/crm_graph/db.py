@@ -211,6 +211,18 @@ def _translated_errors() -> Iterator[None]:
         raise DatabaseUnavailable(f"Neo4j connection failed: {exc!r}") from exc
 
 
+def _in_chunks(result: neo4j.Result, chunk: int) -> Iterator[list[neo4j.Record]]:
+    """Yield a result's records in lists of ``chunk`` (the last one shorter)."""
+    batch: list[neo4j.Record] = []
+    for record in result:
+        batch.append(record)
+        if len(batch) >= chunk:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 class Database:
     """A driver bound to one database, with retried read and write transactions.
 
@@ -371,14 +383,8 @@ class Database:
         """
         with _translated_errors(), self.read_session() as session:
             result = session.run(neo4j.Query(cypher(name)), dict(params))
-            rows: list[dict[str, Any]] = []
-            for record in result:
-                rows.append(record.data())
-                if len(rows) >= chunk:
-                    yield rows
-                    rows = []
-            if rows:
-                yield rows
+            for batch in _in_chunks(result, chunk):
+                yield [record.data() for record in batch]
 
     def read_frame(self, name: str, chunk: int = 100_000, **params: Any) -> pd.DataFrame:
         """Run the named read statement; return its rows as a DataFrame.
@@ -399,14 +405,7 @@ class Database:
             result = session.run(neo4j.Query(cypher(name)), dict(params))
             keys = list(result.keys())
             columns: list[list[Any]] = [[] for _ in keys]
-            batch: list[neo4j.Record] = []
-            for record in result:
-                batch.append(record)
-                if len(batch) >= chunk:
-                    for column, values in zip(columns, zip(*batch, strict=True), strict=True):
-                        column.extend(values)
-                    batch = []
-            if batch:
+            for batch in _in_chunks(result, chunk):
                 for column, values in zip(columns, zip(*batch, strict=True), strict=True):
                     column.extend(values)
         return pd.DataFrame(dict(zip(keys, columns, strict=True)), columns=keys)

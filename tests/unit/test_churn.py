@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from crm_graph.analytics.churn import (
+    CONTACT_COLUMNS,
     ChurnConfig,
     ChurnData,
     build_features,
@@ -51,17 +52,7 @@ def _data() -> ChurnData:
             "amount": [None, 1e5, None],
         }
     )
-    none = pd.DataFrame(
-        columns=[
-            "customer_id",
-            "contacts_6m",
-            "complaints_6m",
-            "unresolved_6m",
-            "negative_6m",
-            "complaints_12m",
-            "sentiment_12m",
-        ]
-    )
+    none = pd.DataFrame(columns=CONTACT_COLUMNS)
     contacts = {
         MID.isoformat(): none,
         AS_OF.isoformat(): pd.DataFrame(

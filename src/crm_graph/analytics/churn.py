@@ -55,8 +55,10 @@ from crm_graph.errors import ConfigError, NotFoundError
 Array = npt.NDArray[Any]
 
 __all__ = [
+    "CONTACT_COLUMNS",
     "GRAPH_FEATURES",
     "OWN_FEATURES",
+    "PRODUCT_COLUMNS",
     "RISKY_WHEN",
     "ChurnConfig",
     "ChurnData",
@@ -340,6 +342,20 @@ def spreading_exposure(
 # --------------------------------------------------------------------------- data
 
 
+#: Columns of :attr:`ChurnData.contacts` per date (from ``analytics/read_churn_contacts``).
+CONTACT_COLUMNS = [
+    "customer_id",
+    "contacts_6m",
+    "complaints_6m",
+    "unresolved_6m",
+    "negative_6m",
+    "complaints_12m",
+    "sentiment_12m",
+]
+#: Columns of :attr:`ChurnData.products` per date (from ``analytics/read_churn_products``).
+PRODUCT_COLUMNS = ["customer_id", "categories", "closed_6m", "opened_6m"]
+
+
 def read_churn_data(db: Database, dates: list[date], window_months: int = 6) -> ChurnData:
     """Read customers, ties, and contacts and products as of each of ``dates``."""
     customers = db.read_frame("analytics/read_churn_customers")
@@ -355,32 +371,22 @@ def read_churn_data(db: Database, dates: list[date], window_months: int = 6) -> 
         for day in dates
     ]
     # one pass over the contacts and one over the accounts for all dates
-    contact_columns = [
-        "customer_id",
-        "contacts_6m",
-        "complaints_6m",
-        "unresolved_6m",
-        "negative_6m",
-        "complaints_12m",
-        "sentiment_12m",
-    ]
-    product_columns = ["customer_id", "categories", "closed_6m", "opened_6m"]
     all_contacts = db.read_frame(
         "analytics/read_churn_contacts",
         windows=windows,
         since=min((w["year"] for w in windows), default=""),
-    )[["as_of", *contact_columns]]
+    )[["as_of", *CONTACT_COLUMNS]]
     all_products = db.read_frame(
         "analytics/read_churn_products",
         windows=[{k: w[k] for k in ("as_of", "half_year")} for w in windows],
-    )[["as_of", *product_columns]]
+    )[["as_of", *PRODUCT_COLUMNS]]
     contacts, products = {}, {}
     for w in windows:
         day = w["as_of"]
-        contacts[day] = all_contacts.loc[all_contacts["as_of"] == day, contact_columns].reset_index(
+        contacts[day] = all_contacts.loc[all_contacts["as_of"] == day, CONTACT_COLUMNS].reset_index(
             drop=True
         )
-        products[day] = all_products.loc[all_products["as_of"] == day, product_columns].reset_index(
+        products[day] = all_products.loc[all_products["as_of"] == day, PRODUCT_COLUMNS].reset_index(
             drop=True
         )
     return ChurnData(customers, ties, contacts, products)
