@@ -79,6 +79,9 @@ def main() -> None:
     ]  # fmt: skip
     parser.add_argument("--only", choices=steps, default=None)
     args = parser.parse_args()
+    unknown = sorted(set(args.pipeline_steps.split(",")) - set(pipeline.STEPS))
+    if unknown:
+        parser.error(f"unknown pipeline steps {unknown}; known: {', '.join(pipeline.STEPS)}")
     if args.only in (None, "generate"):
         bench_generate([int(s) for s in args.sizes.split(",")])
     if args.only in (None, "load"):
