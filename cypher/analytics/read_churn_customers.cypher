@@ -1,10 +1,14 @@
-// Per customer: what the churn model needs besides contacts and products.
-// Parameters: none. Columns: customer_id, kind, since, status, churned_on, influence, community,
-// aum, value_score, tier, balance_months (list of 'YYYY-MM'), balance_history (list of month-end balances).
+// Per customer: what churn and cross-sell need besides contacts, products and balances,
+// packed as text for Database.read_lines (lines grouped by the first four characters of the
+// customer id). Codes and dates only: no free text, which could hold a comma.
+// Parameters: none. Columns: lines (list of "customer_id,kind,since,status,churned_on,
+// influence,community,aum,value_score,tier"; empty when null; status 'active' when unset).
 MATCH (c:Customer)
-RETURN c.customer_id AS customer_id, c.kind AS kind, c.since AS since,
-       coalesce(c.status, 'active') AS status, c.churned_on AS churned_on,
-       coalesce(c.influence, 0.0) AS influence, c.community AS community,
-       coalesce(c.aum, 0.0) AS aum, coalesce(c.value_score, 0.0) AS value_score, c.tier AS tier,
-       coalesce(c.balance_months, []) AS balance_months,
-       coalesce(c.balance_history, []) AS balance_history
+WITH left(c.customer_id, 4) AS bucket,
+     c.customer_id + ',' + coalesce(c.kind, '') + ',' + coalesce(toString(c.since), '') + ',' +
+     coalesce(c.status, 'active') + ',' + coalesce(toString(c.churned_on), '') + ',' +
+     toString(coalesce(c.influence, 0.0)) + ',' + coalesce(toString(c.community), '') + ',' +
+     toString(coalesce(c.aum, 0.0)) + ',' + toString(coalesce(c.value_score, 0.0)) + ',' +
+     coalesce(c.tier, '') AS line
+WITH bucket, collect(line) AS lines
+RETURN lines

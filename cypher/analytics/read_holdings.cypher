@@ -1,6 +1,12 @@
-// Every account's owner and product with its dates (what customers hold and since when).
-// Parameters: none. Columns: customer_id, product_id, opened_on, closed_on.
+// Every account's owner and product with its dates (what customers hold and since when),
+// packed as text for Database.read_lines (grouped by the first four characters of the
+// customer id).
+// Parameters: none. Columns: lines (list of "customer_id,product_id,opened_on,closed_on";
+// closed_on '0000-00-00' for an account closed without a date; empty when null).
 MATCH (c:Customer)-[:OWNS]->(a:Account)-[:OF_PRODUCT]->(p:Product)
-RETURN c.customer_id AS customer_id, p.product_id AS product_id, a.opened_on AS opened_on,
-       CASE WHEN a.closed_on IS NOT NULL THEN a.closed_on
-            WHEN a.status = 'closed' THEN '0000-00-00' END AS closed_on
+WITH left(c.customer_id, 4) AS bucket,
+     c.customer_id + ',' + p.product_id + ',' + coalesce(toString(a.opened_on), '') + ',' +
+     coalesce(CASE WHEN a.closed_on IS NOT NULL THEN toString(a.closed_on)
+                   WHEN a.status = 'closed' THEN '0000-00-00' END, '') AS line
+WITH bucket, collect(line) AS lines
+RETURN lines

@@ -358,7 +358,7 @@ def analyze(
     as_json: JsonOpt = False,
 ) -> None:
     """Run graph algorithms and write their results back onto customers."""
-    from crm_graph.analytics.churn import ChurnConfig, compute_churn
+    from crm_graph.analytics.churn import ChurnConfig, compute_churn, read_customer_base
     from crm_graph.analytics.clusters import (
         DEFAULT_WEIGHTS,
         ClusterConfig,
@@ -401,16 +401,25 @@ def analyze(
             payload["clusters"]["profiles_stored"] = store_cluster_profiles(
                 db, cluster_profiles(db)
             )
+        # churn and cross-sell read the same customers and ties: once, for both, after
+        # segments and clusters have written their scores (read by both)
+        base = None
+        if what == "all":
+            say("customers and ties for churn and cross-sell")
+            base = read_customer_base(db)
         if what in ("all", "churn"):
             say("churn exposure, risk and retention priority")
+            config_churn = ChurnConfig(weights=weights)
             payload["churn"] = asdict(
-                compute_churn(db, ChurnConfig(weights=weights), as_of=day, progress=say)
+                compute_churn(db, config_churn, as_of=day, progress=say, base=base)
             )
         if what in ("all", "crosssell"):
             say("cross-sell recommendations")
+            config_cs = CrossSellConfig(weights=weights)
             payload["crosssell"] = asdict(
-                compute_crosssell(db, CrossSellConfig(weights=weights), as_of=day, progress=say)
+                compute_crosssell(db, config_cs, as_of=day, progress=say, base=base)
             )
+        del base
     _emit(payload, as_json)
     if as_json:
         return

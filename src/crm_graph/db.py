@@ -25,6 +25,7 @@ from crm_graph.errors import CypherNotFound, DatabaseError, DatabaseUnavailable,
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
     from graphdatascience import GraphDataScience
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "cypher_names",
     "gds_client",
     "has_gds",
+    "parse_lines",
     "schema_statements",
 ]
 
@@ -209,6 +211,70 @@ def _translated_errors() -> Iterator[None]:
         # connection-level failures other than the two above (a connection dropped
         # mid-query, no connection free in time, a commit whose outcome is unknown)
         raise DatabaseUnavailable(f"Neo4j connection failed: {exc!r}") from exc
+
+
+_ARROW_TYPES = {"string": "string", "float": "float64", "int": "int64", "bool": "bool"}
+
+
+def parse_lines(lines: Sequence[str], columns: Mapping[str, str], source: str = "") -> pa.Table:
+    """Parse comma-separated lines (no quoting; an empty field is null) into a table.
+
+    Parameters
+    ----------
+    lines : sequence of str
+        One row each, without the line break.
+    columns : mapping of str to str
+        Field name to ``"string"``, ``"float"``, ``"int"`` or ``"bool"``, in order.
+    source : str, optional
+        Named in the error message.
+
+    Returns
+    -------
+    pyarrow.Table
+
+    Raises
+    ------
+    DatabaseError
+        If a line has more or fewer fields than ``columns``, or a value of the wrong type.
+
+    Examples
+    --------
+    >>> t = parse_lines(["C1,C2,FAMILY,,", "C1,C3,TRANSFERS,1.0E7,3"],
+    ...                 {"a": "string", "b": "string", "type": "string", "amount": "float",
+    ...                  "count": "int"})
+    >>> t.to_pandas().to_dict("list")["amount"]
+    [nan, 10000000.0]
+    >>> parse_lines(["C1,C2"], {"a": "string"}, "analytics/x")
+    Traceback (most recent call last):
+    ...
+    crm_graph.errors.DatabaseError: analytics/x returned a line that does not parse: ...
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    unknown = sorted(set(columns.values()) - set(_ARROW_TYPES))
+    if unknown:
+        raise ValueError(f"unknown column types {unknown}; known: {sorted(_ARROW_TYPES)}")
+    types = {c: pa.type_for_alias(_ARROW_TYPES[t]) for c, t in columns.items()}
+    if not lines:
+        return pa.table({c: pa.array([], type=t) for c, t in types.items()})
+    text = ("\n".join(lines) + "\n").encode("utf-8")
+    try:
+        return pa_csv.read_csv(
+            pa.py_buffer(text),
+            read_options=pa_csv.ReadOptions(column_names=list(columns), block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(quote_char=False, newlines_in_values=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=types,
+                null_values=[""],
+                strings_can_be_null=True,
+                true_values=["true"],
+                false_values=["false"],
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        first = str(exc).splitlines()[0]
+        raise DatabaseError(f"{source} returned a line that does not parse: {first}") from exc
 
 
 def _in_chunks(result: neo4j.Result, chunk: int) -> Iterator[list[neo4j.Record]]:
@@ -409,6 +475,54 @@ class Database:
                 for column, values in zip(columns, zip(*batch, strict=True), strict=True):
                     column.extend(values)
         return pd.DataFrame(dict(zip(keys, columns, strict=True)), columns=keys)
+
+    def read_lines(
+        self, name: str, columns: Mapping[str, str], chunk: int = 2_000, **params: Any
+    ) -> pd.DataFrame:
+        """Run a named read that packs its rows into text lines; parse them into a DataFrame.
+
+        For the reads of every customer or tie at once, where the driver's cost per
+        value (a Python object each, about a microsecond) is most of the time: the
+        statement joins each row's values with commas server-side and returns the lines
+        a group at a time (its one column, ``lines``, is a list of strings), and pyarrow
+        parses the text (:func:`parse_lines`). Only for values that hold no comma, quote
+        or line break: ids, codes, numbers, dates. An empty value is null.
+
+        Parameters
+        ----------
+        name : str
+            A statement returning one column ``lines`` (lists of lines).
+        columns : mapping of str to str
+            The lines' fields in order, each ``"string"``, ``"float"``, ``"int"`` or
+            ``"bool"`` (an integer column with nulls comes back as float).
+        chunk : int, default 2000
+            Records parsed at a time.
+        **params
+            The statement's parameters.
+
+        Returns
+        -------
+        DataFrame
+            One row per line, ``columns`` in order (also when no line comes back).
+
+        Raises
+        ------
+        DatabaseError
+            As :meth:`read`, and if a line does not have the fields of ``columns``.
+        """
+        import pyarrow as pa
+
+        tables: list[pa.Table] = []
+        with _translated_errors(), self.read_session() as session:
+            result = session.run(neo4j.Query(cypher(name)), dict(params))
+            for batch in _in_chunks(result, chunk):
+                lines = [line for record in batch for line in record[0]]
+                if lines:
+                    tables.append(parse_lines(lines, columns, name))
+        if not tables:
+            tables.append(parse_lines([], columns, name))
+        frame: pd.DataFrame = pa.concat_tables(tables).to_pandas()
+        return frame
 
     def run_statement(
         self, statement: str, params: Mapping[str, Any] | None = None, *, write: bool = False

@@ -23,6 +23,7 @@ Tree::
     +-- IngestError                 loading source files
         +-- MappingError            a loaders/*.yaml mapping is invalid
         +-- SourceFileError         a source file is missing or unreadable
+        +-- RejectsFolderError      the folder for reject files cannot be written
         +-- ResolutionError         a merge that cannot be undone (already undone, not a merge)
 """
 
@@ -44,6 +45,7 @@ __all__ = [
     "NotFoundError",
     "ProvisionError",
     "QueryParameterError",
+    "RejectsFolderError",
     "ResolutionError",
     "ServerStartError",
     "SourceFileError",
@@ -173,6 +175,16 @@ class SourceFileError(IngestError):
     """A source file is missing, unreadable or lacks required columns."""
 
     code = "source_file"
+
+
+class RejectsFolderError(IngestError):
+    """The folder for reject files cannot be created or written (checked before loading).
+
+    A read-only extract (a shared or archived folder) needs ``--rejects DIR``: a rejected
+    row is never dropped because its file could not be written.
+    """
+
+    code = "rejects_folder"
 
 
 class ResolutionError(IngestError):

@@ -45,3 +45,27 @@ def test_cli_load_of_bad_input(
     assert rejects.exists() == bool(rejected)
     assert report["rows_rejected"] == len(rejected), report["files"]
     assert report["rows_read"] == loaded + len(rejected)
+
+
+def test_an_unwritable_rejects_folder_stops_the_load_before_anything_is_written(
+    db: Database, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    extract = tmp_path / "extract"
+    shutil.copytree(BAD / "formula_injection", extract)  # a case with rejects
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the rejects folder should go\n")
+    proc = run_cli(
+        neo4j_settings,
+        "load",
+        str(extract),
+        "--mappings",
+        str(BAD / "mapping.yaml"),
+        "--rejects",
+        str(blocker / "rejects"),
+    )
+    assert proc.returncode == 1
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert "cannot write reject files to" in lines[0]
+    assert "--rejects" in lines[0]
+    assert db.read("admin/count_totals")[0]["nodes"] == 0

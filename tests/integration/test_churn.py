@@ -186,3 +186,18 @@ def test_churn_model_ranks_future_churners_first(bank: Path, session_db: Databas
         assert scores["roc_auc"][variant] >= 0.8
         assert scores["top_decile_lift"][variant] >= 3
         assert 0 < scores["pr_auc"][variant] <= 1
+
+
+def test_a_shared_customer_base_gives_the_same_scores(
+    scored: churn.ChurnResult, session_db: Database
+) -> None:
+    """`analyze all` reads customers and ties once for churn and cross-sell: same result."""
+    columns = ["id", "risk", "exposure", "drivers", "priority", "high"]
+    before = _customers(session_db)[columns].sort_values("id").reset_index(drop=True)
+    base = churn.read_customer_base(session_db)
+    again = churn.compute_churn(session_db, base=base)
+    after = _customers(session_db)[columns].sort_values("id").reset_index(drop=True)
+    assert again.scored == scored.scored
+    assert again.coefficients == scored.coefficients
+    pd.testing.assert_frame_equal(after, before)
+    assert len(base.ties) > 0

@@ -75,7 +75,23 @@ def test_scoring_in_slices_writes_what_scoring_at_once_does(
     assert result.recommendations == len(sliced)
     assert result.customers == sliced["customer"].nunique()
     scored = [line for line in lines if "customers scored" in line]
-    assert len(scored) == -(-len(session_db.read("analytics/read_churn_customers")) // 777)
+    customers = session_db.read("admin/count_customers")[0]["customers"]
+    assert len(scored) == -(-customers // 777)
+
+
+def test_a_shared_customer_base_gives_the_same_recommendations(
+    bank: Path, session_db: Database
+) -> None:
+    """`analyze all` reads customers and ties once for churn and cross-sell: same result."""
+    from crm_graph.analytics.churn import read_customer_base
+
+    compute_crosssell(session_db)
+    alone = _recommended(session_db).sort_values(["customer", "rank"], ignore_index=True)
+    base = read_customer_base(session_db)
+    compute_crosssell(session_db, base=base)
+    shared = _recommended(session_db).sort_values(["customer", "rank"], ignore_index=True)
+    assert len(alone) > 0
+    pd.testing.assert_frame_equal(alone, shared)
 
 
 def test_recent_offers_are_not_repeated(bank: Path, session_db: Database) -> None:

@@ -59,20 +59,59 @@ def test_every_cypher_file_passes_explain(db: Database) -> None:
 
 def test_read_frame_returns_what_read_does_in_columns(db: Database) -> None:
     db.init_schema()
-    empty = db.read_frame("analytics/read_churn_customers")
+    empty = db.read_frame("analytics/read_value_features")
     assert empty.empty
-    assert list(empty.columns)[:3] == ["customer_id", "kind", "since"]
+    assert list(empty.columns)[:3] == ["customer_id", "kind", "aum"]
     db.run_statement(
         "UNWIND range(1, 7) AS i CREATE (:Customer {customer_id: 'C' + i, kind: 'person', "
         "balance_months: ['2025-01'], balance_history: [toFloat(i)]})",
         write=True,
     )
     # chunks of 3 over 7 rows: the last chunk is short
-    frame = db.read_frame("analytics/read_churn_customers", chunk=3)
-    rows = db.read("analytics/read_churn_customers")
+    frame = db.read_frame("analytics/read_value_features", chunk=3)
+    rows = db.read("analytics/read_value_features")
     assert frame.to_dict("records") == rows
     assert sorted(frame["customer_id"]) == sorted(f"C{i}" for i in range(1, 8))
-    assert frame["balance_history"].map(len).eq(1).all()
+    assert sorted(frame["last_balance"]) == [float(i) for i in range(1, 8)]
+
+
+def test_read_lines_parses_the_packed_reads(db: Database) -> None:
+    """The packed reads give, typed, what the graph holds; nulls as NaN or None."""
+    from crm_graph.analytics.churn import BALANCE_COLUMNS, CUSTOMER_COLUMNS
+    from crm_graph.analytics.clusters import TIE_COLUMNS
+
+    db.init_schema()
+    empty = db.read_lines("analytics/read_churn_customers", CUSTOMER_COLUMNS)
+    assert empty.empty
+    assert list(empty.columns) == list(CUSTOMER_COLUMNS)
+    db.run_statement(
+        "UNWIND range(1, 7) AS i CREATE (c:Customer {customer_id: 'C' + i, kind: 'person', "
+        "since: '2020-01-0' + i, aum: toFloat(i) * 1e7, community: i % 2, "
+        "balance_months: ['2025-01', '2025-02'], balance_history: [toFloat(i), 0.5]}) "
+        "WITH collect(c) AS cs UNWIND range(0, 5) AS j WITH j, cs[j] AS x, cs[j + 1] AS y "
+        "CREATE (x)-[:TRANSFERS {amount: 1234.5, count: j}]->(y), (x)-[:FAMILY]->(y)",
+        write=True,
+    )
+    # chunks of one record: every group its own parse, then concatenated
+    customers = db.read_lines("analytics/read_churn_customers", CUSTOMER_COLUMNS, chunk=1)
+    customers = customers.sort_values("customer_id", ignore_index=True)
+    assert customers["customer_id"].tolist() == [f"C{i}" for i in range(1, 8)]
+    assert customers["aum"].tolist() == [i * 1e7 for i in range(1, 8)]  # 1.0E7 parses
+    assert customers["community"].tolist() == [float(i % 2) for i in range(1, 8)]
+    assert customers["status"].eq("active").all()
+    assert customers["churned_on"].isna().all()
+    assert customers["tier"].isna().all()
+    balances = db.read_lines("analytics/read_balances", BALANCE_COLUMNS)
+    assert len(balances) == 14
+    assert sorted(balances.loc[balances["month"] == "2025-01", "balance"]) == [
+        float(i) for i in range(1, 8)
+    ]
+    ties = db.read_lines("analytics/read_ties", TIE_COLUMNS)
+    assert len(ties) == 12
+    transfers = ties[ties["type"] == "TRANSFERS"].sort_values("count")
+    assert transfers["count"].tolist() == [float(j) for j in range(6)]
+    assert transfers["amount"].eq(1234.5).all()
+    assert ties.loc[ties["type"] == "FAMILY", ["amount", "count"]].isna().all().all()
 
 
 def _operators(plan: Any) -> Iterator[tuple[str, str]]:

@@ -233,7 +233,16 @@ def test_cli_load_reports_json(bank: Path, neo4j_settings: Settings, db: Databas
     assert json.loads(proc.stdout)["resolution"]["precision"] >= 0.98
 
 
-UCI = Path(__file__).resolve().parents[3] / "shared" / "data" / "bank_marketing"
+def _shared_data(name: str) -> Path:
+    """``../shared/data/<name>`` next to this checkout (or next to a folder above it)."""
+    for folder in Path(__file__).resolve().parents[2:]:
+        candidate = folder.parent / "shared" / "data" / name
+        if candidate.is_dir():
+            return candidate
+    return Path(__file__).resolve().parents[3] / "shared" / "data" / name
+
+
+UCI = _shared_data("bank_marketing")
 
 
 @pytest.mark.skipif(

@@ -13,6 +13,7 @@ from crm_graph.analytics.churn import (
     CONTACT_COLUMNS,
     ChurnConfig,
     ChurnData,
+    balances_from_lists,
     build_features,
     cascade,
     spreading_exposure,
@@ -80,7 +81,7 @@ def _data() -> ChurnData:
             }
         ),
     }
-    return ChurnData(customers, ties, contacts, products)
+    return ChurnData(customers, ties, contacts, products, balances_from_lists(customers))
 
 
 def test_features_use_only_data_before_the_date() -> None:

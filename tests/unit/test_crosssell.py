@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from crm_graph.analytics.churn import balances_from_lists
 from crm_graph.analytics.crosssell import (
     CrossSellConfig,
     CrossSellData,
@@ -83,7 +84,9 @@ def _tiny() -> CrossSellData:
         {"a": ["co", "p1"], "b": ["p1", "p2"], "type": ["EMPLOYS", "FAMILY"], "amount": [1e5, None]}
     )
     offers = pd.DataFrame({"customer_id": ["p1"], "product_id": ["WEALTH"], "at": ["2025-12-01"]})
-    return CrossSellData(customers, products, holdings, ties, offers)
+    return CrossSellData(
+        customers, products, holdings, ties, offers, balances_from_lists(customers)
+    )
 
 
 def test_candidates_follow_eligibility_holdings_churn_and_offers() -> None:

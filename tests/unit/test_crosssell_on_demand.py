@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crm_graph.analytics.churn import balances_from_lists
 from crm_graph.analytics.crosssell import (
     CrossSellConfig,
     CrossSellData,
@@ -93,7 +94,9 @@ def _bank(n: int = 600, seed: int = 3) -> CrossSellData:
             "at": ["2025-11-15"] * len(range(0, n, 7)),
         }
     )
-    return CrossSellData(customers, products, holdings, tie_frame, offers)
+    return CrossSellData(
+        customers, products, holdings, tie_frame, offers, balances_from_lists(customers)
+    )
 
 
 def _live(data: CrossSellData, customer: str, day: str) -> list[str]:

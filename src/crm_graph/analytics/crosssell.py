@@ -65,18 +65,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crm_graph.analytics.churn import data_as_of, shift_months, tie_matrix
-from crm_graph.analytics.clusters import (
-    DEFAULT_WEIGHTS,
-    normalize_weights,
-    read_ties,
-    tie_weight,
+from crm_graph.analytics.churn import (
+    CustomerBase,
+    balance_window,
+    data_as_of,
+    read_customer_base,
+    shift_months,
+    tie_matrix,
 )
+from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, normalize_weights, tie_weight
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 
 __all__ = [
     "FEATURES",
+    "HOLDING_COLUMNS",
     "SIGNALS",
     "CrossSellConfig",
     "CrossSellData",
@@ -124,11 +127,12 @@ class CrossSellConfig:
 class CrossSellData:
     """What the engine reads from the graph, once."""
 
-    customers: pd.DataFrame  # customer_id, kind, status, churned_on, influence, name
+    customers: pd.DataFrame  # customer_id, kind, status, churned_on, influence, since
     products: pd.DataFrame  # product_id, name, category, eligible
     holdings: pd.DataFrame  # customer_id, product_id, opened_on, closed_on
     ties: pd.DataFrame  # a, b, type, amount, count
     offers: pd.DataFrame  # customer_id, product_id, at
+    balances: pd.DataFrame  # customer_id, month, balance (one row per month-end balance)
 
 
 @dataclass
@@ -165,18 +169,29 @@ class CrossSellResult:
 # --------------------------------------------------------------------------- data
 
 
-def read_crosssell_data(db: Database, offers_since: date) -> CrossSellData:
-    """Read customers, products, holdings, ties and recent offers."""
-    customers = db.read_frame("analytics/read_churn_customers")
-    if customers.empty:
-        raise ConfigError("the graph has no customers: run `crm-graph load` first")
+#: Fields of ``analytics/read_holdings``' lines.
+HOLDING_COLUMNS = {
+    "customer_id": "string",
+    "product_id": "string",
+    "opened_on": "string",
+    "closed_on": "string",
+}
+
+
+def read_crosssell_data(
+    db: Database, offers_since: date, base: CustomerBase | None = None
+) -> CrossSellData:
+    """Read customers, products, holdings, ties and recent offers.
+
+    ``base`` (from :func:`~crm_graph.analytics.churn.read_customer_base`) is used
+    instead of reading customers and ties again.
+    """
+    base = base or read_customer_base(db)
+    customers, ties = base.customers, base.ties
     products = db.read_frame("analytics/read_products")[
         ["product_id", "name", "category", "eligible"]
     ]
-    holdings = db.read_frame("analytics/read_holdings")[
-        ["customer_id", "product_id", "opened_on", "closed_on"]
-    ]
-    ties = read_ties(db)
+    holdings = db.read_lines("analytics/read_holdings", HOLDING_COLUMNS)
     offers = db.read_frame("analytics/read_offers", since=offers_since.isoformat())[
         ["customer_id", "product_id", "at"]
     ]
@@ -187,10 +202,8 @@ def read_crosssell_data(db: Database, offers_since: date) -> CrossSellData:
         "churned_on",
         "influence",
         "since",
-        "balance_months",
-        "balance_history",
     ]
-    return CrossSellData(customers[keep], products, holdings, ties, offers)
+    return CrossSellData(customers[keep], products, holdings, ties, offers, base.balances)
 
 
 def holdings_at(data: CrossSellData, as_of: date) -> tuple[Array, Array]:
@@ -207,7 +220,8 @@ def holdings_at(data: CrossSellData, as_of: date) -> tuple[Array, Array]:
     ...                   "opened_on": ["2024-01-10", "2025-03-01", "2026-02-01"],
     ...                   "closed_on": [None, None, None]}),
     ...     pd.DataFrame(columns=["a", "b", "type", "amount"]),
-    ...     pd.DataFrame(columns=["customer_id", "product_id", "at"]))
+    ...     pd.DataFrame(columns=["customer_id", "product_id", "at"]),
+    ...     pd.DataFrame(columns=["customer_id", "month", "balance"]))
     >>> held, opened = holdings_at(d, date(2026, 1, 1))
     >>> held.tolist(), opened.round(1).tolist()[0]
     ([[1.0, 1.0], [0.0, 0.0]], [23.7, 10.1])
@@ -524,22 +538,16 @@ def balance_level(data: CrossSellData, as_of: date) -> Array:
 
     Examples
     --------
-    >>> c = pd.DataFrame({"balance_months": [["2025-11", "2025-12"], []],
-    ...                   "balance_history": [[9.0, 99.0], []]})
-    >>> d = CrossSellData(c, *[pd.DataFrame()] * 4)
+    >>> c = pd.DataFrame({"customer_id": ["a", "b"]})
+    >>> b = pd.DataFrame({"customer_id": ["a", "a"], "month": ["2025-11", "2025-12"],
+    ...                   "balance": [9.0, 99.0]})
+    >>> d = CrossSellData(c, *[pd.DataFrame()] * 4, balances=b)
     >>> balance_level(d, date(2025, 12, 15)).round(3).tolist()
     [2.303, 0.0]
     """
-    before = as_of.isoformat()[:7]
-    out = np.zeros(len(data.customers))
-    for i, (months, values) in enumerate(
-        zip(data.customers["balance_months"], data.customers["balance_history"], strict=True)
-    ):
-        seen = [
-            float(v) for m, v in zip(months or [], values or [], strict=False) if str(m) < before
-        ]
-        if seen:
-            out[i] = np.log1p(max(seen[-1], 0.0))
+    ids = pd.Index(data.customers["customer_id"])
+    last = balance_window(data.balances, ids, as_of.isoformat()[:7], 1)["last"].to_numpy()
+    out: Array = np.nan_to_num(np.log1p(np.maximum(last, 0.0)), nan=0.0)
     return out
 
 
@@ -749,6 +757,7 @@ def compute_crosssell(
     config: CrossSellConfig | None = None,
     as_of: date | None = None,
     progress: Callable[[str], None] | None = None,
+    base: CustomerBase | None = None,
 ) -> CrossSellResult:
     """Recommend the top ``k`` products to every active customer; write RECOMMENDED.
 
@@ -767,6 +776,9 @@ def compute_crosssell(
         Scoring date (default: the month after the data, as for churn).
     progress : callable, optional
         Called with one line per phase and slice (what was done, seconds so far).
+    base : CustomerBase, optional
+        Customers and ties already read (shared with churn by ``analyze all``); read
+        here when not given.
 
     Returns
     -------
@@ -786,7 +798,7 @@ def compute_crosssell(
     config = config or CrossSellConfig()
     as_of = as_of or data_as_of(db)
     offers_since = as_of - pd.Timedelta(days=config.offer_suppression_days).to_pytimedelta()
-    data = read_crosssell_data(db, offers_since)
+    data = read_crosssell_data(db, offers_since, base)
     say(f"read {len(data.customers):,} customers and {len(data.holdings):,} accounts")
     model = train(data, as_of, config)
     say(f"trained on {model.training_pairs:,} pairs as of {model.trained_as_of}")

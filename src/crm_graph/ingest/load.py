@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import pickle
 import queue
 import shutil
@@ -48,7 +49,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from crm_graph.db import Database
-from crm_graph.errors import IngestError, MappingError
+from crm_graph.errors import IngestError, MappingError, RejectsFolderError
 from crm_graph.ingest.resolve import Resolution, _arrow_text, _hex_keys, resolve
 from crm_graph.ingest.spec import FileSpec, SystemSpec, TargetSpec, field_columns
 from crm_graph.ingest.targets import TARGETS, Target
@@ -910,7 +911,10 @@ class _Loader:
             if tgt.stage < 3:
                 continue
             task = f"{system}/{spec.name} -> {tgt.name}"
+            if tspec.where:
+                task += " where " + ", ".join(f"{k}={v}" for k, v in tspec.where.items())
             self.writer.start_task(task, self.spooled[(system, spec.name)].loaded)
+            submitted = 0
             balances: list[pd.DataFrame] = []
             for frame in self._chunks(system, spec, tspec):
                 resolved = pd.DataFrame(index=frame.index)
@@ -962,10 +966,19 @@ class _Loader:
                     continue
                 fields = self._field_records(good, tspec)
                 rows = self._rows(system, tgt, fields, refs)
+                submitted += len(rows)
                 self.writer.submit(task, tgt.cypher, rows)
             if tgt.name == "balances" and balances:
-                for rows in _balance_rows(_concat_compact(balances)):
+                combined = _concat_compact(balances)
+                del balances
+                # one row per customer, not per month
+                self.writer.start_task(task, int(combined["customer"].nunique()))
+                for rows in _balance_rows(combined):
+                    submitted += len(rows)
                     self.writer.submit(task, tgt.cypher, rows)
+                del combined
+            # the bar's total was the file's rows: now the rows this target writes
+            self.writer.start_task(task, submitted)
 
     def _rows(
         self, system: str, tgt: Target, fields: list[dict[str, Any]], refs: pd.DataFrame
@@ -1065,6 +1078,20 @@ class _Loader:
                     read=spooled.read, loaded=spooled.read - rejected, rejected=rejected
                 )
         self.report.customers_total = int(self.db.read("admin/count_customers")[0]["customers"])
+
+
+def _check_writable(folder: Path) -> None:
+    """Create ``folder`` and write a probe file in it, or raise :class:`RejectsFolderError`."""
+    probe = folder / f".write-check-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RejectsFolderError(
+            f"cannot write reject files to {folder} ({exc.strerror or exc}); "
+            "pass --rejects DIR with a writable folder"
+        ) from exc
 
 
 def _size(extract: Path, spec: FileSpec) -> int:
@@ -1186,14 +1213,18 @@ def load_extract(
     ------
     SourceFileError
         Before anything is written, if a mapped file is missing or unreadable.
+    RejectsFolderError
+        Before anything is read, if ``rejects_dir`` cannot be created or written.
     MappingError
         If no mapping declares customer records.
     """
     started = time.perf_counter()
+    rejects_dir = rejects_dir or extract / "rejects"
+    _check_writable(rejects_dir)
     loader = _Loader(
         db,
         extract,
-        rejects_dir or extract / "rejects",
+        rejects_dir,
         specs,
         pii_key,
         batch_size,
