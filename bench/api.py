@@ -90,8 +90,14 @@ def _get(port: int, path: str) -> Any:
         return json.loads(r.read())
 
 
-def run(seconds: float = 20.0, workers: int = WORKERS) -> list[dict[str, Any]]:
-    """Serve, then load each endpoint for ``seconds``; return one result per endpoint."""
+def run(
+    seconds: float = 20.0, workers: int = WORKERS, only: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
+    """Serve, then load each endpoint for ``seconds``; return one result per endpoint.
+
+    ``only`` names the endpoints to load (``"customer view"``, ``"recommendations"``,
+    ``"ego network (depth 1)"``, ``"recommendations on demand"``); all by default.
+    """
     port = _free_port()
     env = {**os.environ, "CRM_API_KEYS": f"analyst:{KEY}"}
     server = subprocess.Popen(
@@ -130,8 +136,13 @@ def run(seconds: float = 20.0, workers: int = WORKERS) -> list[dict[str, Any]]:
                 f"/v1/customers/{i}/recommendations?fresh=true" for i in ids
             ],
         }
+        unknown = set(only or ()) - set(endpoints)
+        if unknown:
+            raise ValueError(f"unknown endpoints {sorted(unknown)}; known: {list(endpoints)}")
         results = []
         for name, paths in endpoints.items():
+            if only is not None and name not in only:
+                continue
             offered = ON_DEMAND_RATE if name.endswith("on demand") else RATE
             for rate in (offered, 0.0):
                 proc = subprocess.run(

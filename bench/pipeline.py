@@ -4,9 +4,13 @@ Against the local default instance (or ``CRM_NEO4J_URI``), whose graph is emptie
 first: generate, load (with identity resolution), then segments, clusters on GDS and on
 networkx (up to ``NETWORKX_UP_TO`` customers), churn, cross-sell and one campaign plan,
 each in its own Python process timed from its first database call to its last, with
-the process's peak RSS. Then the resolution quality from ``evaluate`` and the store
-size on disk (local instance only; the ``store`` step measures it alone, for a size
-whose ``evaluate`` is too slow to run: at 1M it reads the graph again for both models).
+the process's peak RSS. Up to ``ADMIN_IMPORT_UP_TO`` customers, Neo4j's own bulk
+importer builds the same graph offline after the load (``admin_import``, for the
+load's ratio); after the analytics, ``api`` serves the graph and loads the customer
+view and recommendations (bench/api.py, shorter runs). Then the resolution quality
+from ``evaluate`` and the store size on disk (local instance only; the ``store`` step
+measures it alone, for a size whose ``evaluate`` is too slow to run: at 1M it reads the
+graph again for both models).
 
 ``python -m bench --only pipeline --pipeline-steps ... --pipeline-dir DIR`` runs some
 steps and keeps the bank, so that a later call runs the rest on the same graph; every
@@ -24,6 +28,11 @@ from typing import Any
 from bench import run_code
 
 NETWORKX_UP_TO = 100_000
+#: neo4j-admin import is compared up to this size: exporting the 1M graph to the
+#: importer's CSVs streams about 46M rows through Python, longer than the load itself.
+ADMIN_IMPORT_UP_TO = 100_000
+#: Seconds of load per endpoint and offered rate in the ``api`` step (bench/api.py).
+API_SECONDS = 10.0
 
 STEP = r"""
 import json, resource, sys, time
@@ -91,6 +100,31 @@ else:
     elif step == "campaign":
         from crm_graph.analytics.campaign import CampaignRequest, plan_campaign
         plan_campaign(db, CampaignRequest(product_id="CARD_CREDIT", budget=1000))
+    elif step == "admin_import":
+        # Neo4j's bulk importer on the graph the load just wrote (bench/admin_import.py):
+        # the export to its CSV layout is not timed, the offline import is
+        import shutil
+        from bench.admin_import import admin_import, export_graph
+        from crm_graph.neo4j_local import ensure_distribution
+        scratch = out.parent / f"admin-import-{n}"
+        try:
+            exported = export_graph(db, scratch / "csv")
+            result["export_seconds"] = time.perf_counter() - t
+            result["imported"] = [exported["nodes"], exported["relationships"]]
+            t = time.perf_counter()
+            admin_import(ensure_distribution(s).lib, scratch / "home", exported)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    elif step == "api":
+        # `crm-graph serve` in its own process, a load generator in another (bench/api.py),
+        # the two endpoints of the issue's target; this process only waits for them
+        import contextlib
+        from bench.api import run as load_api
+        with contextlib.redirect_stdout(sys.stderr):
+            result["endpoints"] = load_api(seconds=API_SECONDS,
+                                           only=("customer view", "recommendations"))
+        result["server_peak_rss_mib"] = (
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     elif step == "evaluate":
         from crm_graph.analytics.evaluate import evaluate
         result["scores"] = evaluate(db, out / "truth")
@@ -113,12 +147,14 @@ print(json.dumps(result, default=str))
 STEPS = (
     "generate",
     "load",
+    "admin_import",
     "segments",
     "clusters_gds",
     "clusters_networkx",
     "churn",
     "crosssell",
     "campaign",
+    "api",
     "evaluate",
     "store",
 )
@@ -145,11 +181,15 @@ def run(
             out = (bank_dir / str(n)) if bank_dir else Path(tmp) / "bank"
             done: dict[str, dict[str, Any]] = {}
             for step in steps:
-                if step == "clusters_networkx" and n > NETWORKX_UP_TO:
+                if (step == "clusters_networkx" and n > NETWORKX_UP_TO) or (
+                    step == "admin_import" and n > ADMIN_IMPORT_UP_TO
+                ):
                     continue
                 try:
                     done[step] = r = run_code(
-                        STEP, [step, str(n), str(out)], f"pipeline {step} at {n}"
+                        STEP.replace("API_SECONDS", repr(API_SECONDS)),
+                        [step, str(n), str(out)],
+                        f"pipeline {step} at {n}",
                     )
                 except RuntimeError as exc:
                     # a failed step is a result too (the table says so); later steps
@@ -192,10 +232,12 @@ def merge(results: list[dict[str, Any]], path: Path = RESULTS) -> list[dict[str,
 def markdown(results: list[dict[str, Any]]) -> str:
     """One row per size."""
     lines = [
-        "| customers | generate | load (rows/s) | resolution P / R | segments "
-        "| clusters GDS (with profiles) "
-        "| clusters networkx (x GDS) | churn | cross-sell | campaign plan | store | measured |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| customers | generate | load (rows/s; x neo4j-admin import) | resolution P / R "
+        "| segments | clusters GDS (with profiles) "
+        "| clusters networkx (x GDS) | churn | cross-sell | campaign plan "
+        "| API customer view / recommendations: p50, p99 at 200 req/s; req/s flat out "
+        "| store | measured |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         s = r["steps"]
@@ -212,7 +254,10 @@ def markdown(results: list[dict[str, Any]]) -> str:
             return name in s and "error" not in s[name]
 
         load = s.get("load", {})
-        rate = f" ({load['rows'] / load['seconds']:,.0f})" if ok("load") else ""
+        rate = f" ({load['rows'] / load['seconds']:,.0f}" if ok("load") else ""
+        if rate:
+            admin = s["admin_import"]["seconds"] if ok("admin_import") else None
+            rate += f"; {load['seconds'] / admin:.1f}x of {admin:.1f} s)" if admin else ")"
         evaluated = s["evaluate"] if ok("evaluate") else {}
         res = evaluated.get("scores", {}).get("resolution", {})
         nx_cell = cell("clusters_networkx")
@@ -226,6 +271,28 @@ def markdown(results: list[dict[str, Any]]) -> str:
             f"| {r['customers']:,} | {cell('generate')} | {cell('load')}{rate} "
             f"| {res.get('precision', '-')} / {res.get('recall', '-')} | {cell('segments')} "
             f"| {cell('clusters_gds')} | {nx_cell} | {cell('churn')} | {cell('crosssell')} "
-            f"| {cell('campaign')} | {size} | {measured} |"
+            f"| {cell('campaign')} | {api_cell(s.get('api'))} | {size} | {measured} |"
         )
     return "\n".join(lines)
+
+
+def api_cell(step: dict[str, Any] | None) -> str:
+    """The ``api`` step as ``p50 / p99 ms, req/s`` per endpoint, then the server's peak RSS."""
+    if not step:
+        return "not run"
+    if "error" in step:
+        return f"failed ({step['error']})"
+    parts = []
+    for endpoint in ("customer view", "recommendations"):
+        runs = {r["load"]: r for r in step["endpoints"] if r["endpoint"] == endpoint}
+        offered = next((r for load, r in runs.items() if load.endswith("offered")), None)
+        flat = runs.get("as fast as it goes")
+        if offered is None or flat is None:
+            parts.append("-")
+            continue
+        errors = offered["errors"] + flat["errors"]
+        parts.append(
+            f"{offered['p50_ms']:.1f} / {offered['p99_ms']:.1f} ms, {flat['rps']:,.0f} req/s"
+            + (f" ({errors} errors)" if errors else "")
+        )
+    return "; ".join(parts) + f"; server peak {step['server_peak_rss_mib']:,.0f} MiB"

@@ -1,6 +1,9 @@
 // Products per customer at each reference date, in one pass over the accounts: open
 // categories, accounts closed and opened in the six months before; packed as text for
 // Database.read_lines (grouped by the first four characters of the customer id).
+// The reference definition: churn computes the same from the holdings it already has
+// (churn.products_as_of) instead of a second pass over the accounts; an integration test
+// checks that both agree.
 // Parameters: windows (list of maps {as_of: string; half_year: as_of - 6 months}).
 // Columns: lines (list of "as_of,customer_id,categories,closed_6m,opened_6m").
 MATCH (c:Customer)-[:OWNS]->(a:Account)-[:OF_PRODUCT]->(p:Product)

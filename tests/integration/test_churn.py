@@ -201,3 +201,30 @@ def test_a_shared_customer_base_gives_the_same_scores(
     assert again.coefficients == scored.coefficients
     pd.testing.assert_frame_equal(after, before)
     assert len(base.ties) > 0
+
+
+@pytest.mark.parametrize(
+    ("as_of", "half_year"), [("2026-01-01", "2025-07-01"), ("2025-07-01", "2025-01-01")]
+)
+def test_products_from_the_holdings_equal_the_cypher_definition(
+    bank: Path, session_db: Database, as_of: str, half_year: str
+) -> None:
+    """`products_as_of` (pandas, on the shared holdings) = `read_churn_products` (Cypher)."""
+    types = {"as_of": "string", "customer_id": "string"}
+    types |= dict.fromkeys(churn.PRODUCT_COLUMNS[1:], "int")
+    cypher = session_db.read_lines(
+        "analytics/read_churn_products",
+        types,
+        windows=[{"as_of": as_of, "half_year": half_year}],
+    )[churn.PRODUCT_COLUMNS]
+    base = churn.read_customer_base(session_db)
+    ours = churn.products_as_of(base.holdings, base.products, as_of, half_year)
+    assert len(cypher) > 1000
+    assert cypher["closed_6m"].sum() > 0
+    assert cypher["opened_6m"].sum() > 0
+    key = "customer_id"
+    pd.testing.assert_frame_equal(
+        ours.sort_values(key).reset_index(drop=True),
+        cypher.sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )

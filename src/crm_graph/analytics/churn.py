@@ -60,6 +60,7 @@ __all__ = [
     "CUSTOMER_COLUMNS",
     "GRAPH_FEATURES",
     "OWN_FEATURES",
+    "HOLDING_COLUMNS",
     "PRODUCT_COLUMNS",
     "RISKY_WHEN",
     "ChurnConfig",
@@ -79,6 +80,7 @@ __all__ = [
     "balance_window",
     "balances_from_lists",
     "read_churn_data",
+    "products_as_of",
     "read_customer_base",
     "retention_list",
     "retention_priority",
@@ -374,22 +376,26 @@ CONTACT_COLUMNS = [
     "complaints_12m",
     "sentiment_12m",
 ]
-#: Columns of :attr:`ChurnData.products` per date (from ``analytics/read_churn_products``).
+#: Fields of ``analytics/read_holdings``' lines: every account's owner, product and
+#: dates (``closed_on`` is ``0000-00-00`` for an account closed without a date).
+HOLDING_COLUMNS: dict[str, str] = {
+    "customer_id": "string",
+    "product_id": "string",
+    "opened_on": "string",
+    "closed_on": "string",
+}
+#: Columns of :attr:`ChurnData.products` per date (:func:`products_as_of`).
 PRODUCT_COLUMNS = ["customer_id", "categories", "closed_6m", "opened_6m"]
 _CONTACT_TYPES = {
     "as_of": "string",
     **{c: "string" if c == "customer_id" else "int" for c in CONTACT_COLUMNS},
     "sentiment_12m": "float",
 }
-_PRODUCT_TYPES = {
-    "as_of": "string",
-    **{c: "string" if c == "customer_id" else "int" for c in PRODUCT_COLUMNS},
-}
 
 
 @dataclass(frozen=True)
 class CustomerBase:
-    """Every customer and every tie: what churn and cross-sell both read first.
+    """Customers, ties, balances, accounts and products: what churn and cross-sell both read.
 
     ``crm-graph analyze all`` reads it once, after segments and clusters have written
     their scores, and hands it to both (at a million customers the two reads take
@@ -399,10 +405,12 @@ class CustomerBase:
     customers: pd.DataFrame  # CUSTOMER_COLUMNS
     ties: pd.DataFrame  # a, b, type, amount, count
     balances: pd.DataFrame  # BALANCE_COLUMNS: one row per customer and month
+    holdings: pd.DataFrame  # HOLDING_COLUMNS: one row per account
+    products: pd.DataFrame  # product_id, name, category, eligible: the catalogue
 
 
 def read_customer_base(db: Database) -> CustomerBase:
-    """Read every customer and every tie.
+    """Read every customer, tie, month-end balance, account and product.
 
     Parameters
     ----------
@@ -422,7 +430,71 @@ def read_customer_base(db: Database) -> CustomerBase:
     if customers.empty:
         raise ConfigError("the graph has no customers: run `crm-graph load` first")
     balances = db.read_lines("analytics/read_balances", BALANCE_COLUMNS)
-    return CustomerBase(customers, read_ties(db), balances)
+    holdings = db.read_lines("analytics/read_holdings", HOLDING_COLUMNS)
+    products = db.read_frame("analytics/read_products")[
+        ["product_id", "name", "category", "eligible"]
+    ]
+    return CustomerBase(customers, read_ties(db), balances, holdings, products)
+
+
+def products_as_of(
+    holdings: pd.DataFrame, products: pd.DataFrame, as_of: str, half_year: str
+) -> pd.DataFrame:
+    """Product breadth and recent account changes per customer as of a date.
+
+    The reference definition is ``analytics/read_churn_products`` (checked equal by
+    the integration tests); this computes the same from the holdings already read.
+
+    Parameters
+    ----------
+    holdings : DataFrame
+        :data:`HOLDING_COLUMNS` (ISO dates as text; ``closed_on`` ``0000-00-00`` for
+        an account closed without a date, which counts as open here, as in Cypher).
+    products : DataFrame
+        ``product_id`` and ``category``.
+    as_of, half_year : str
+        The reference date (exclusive) and the date six months before it (ISO).
+
+    Returns
+    -------
+    DataFrame
+        :data:`PRODUCT_COLUMNS`, one row per customer with an account opened before
+        ``as_of`` (or without an open date): ``categories`` of the open accounts,
+        accounts closed and accounts opened since ``half_year``.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                   "product_id": ["X", "Y", "Z", "X"],
+    ...                   "opened_on": ["2020-01-01", "2025-09-01", None, "2026-02-01"],
+    ...                   "closed_on": [None, "2025-12-01", "0000-00-00", None]})
+    >>> p = pd.DataFrame({"product_id": ["X", "Y", "Z"], "category": ["dep", "card", "dep"]})
+    >>> products_as_of(h, p, "2026-01-01", "2025-07-01").to_dict("records")
+    [{'customer_id': 'a', 'categories': 1, 'closed_6m': 1, 'opened_6m': 1}]
+    """
+    opened = holdings["opened_on"].astype(object)
+    closed_on = holdings["closed_on"].astype(object).where(holdings["closed_on"] != "0000-00-00")
+    opened_text, closed_text = opened.fillna("").astype(str), closed_on.fillna("").astype(str)
+    keep = (opened.isna() | (opened_text < as_of)).to_numpy()
+    closed = (closed_on.notna() & (closed_text < as_of)).to_numpy()
+    category = holdings["product_id"].map(products.set_index("product_id")["category"])
+    frame = pd.DataFrame(
+        {
+            "customer_id": holdings["customer_id"].to_numpy(),
+            "open_category": category.where(~closed).to_numpy(),
+            "closed_6m": closed & (closed_text >= half_year).to_numpy(),
+            "opened_6m": (opened.notna() & (opened_text >= half_year)).to_numpy(),
+        }
+    )[keep]
+    grouped = frame.groupby("customer_id", sort=True)
+    out = pd.DataFrame(
+        {
+            "categories": grouped["open_category"].nunique(),
+            "closed_6m": grouped["closed_6m"].sum(),
+            "opened_6m": grouped["opened_6m"].sum(),
+        }
+    ).astype("int64")
+    return out.rename_axis("customer_id").reset_index()[PRODUCT_COLUMNS]
 
 
 def balances_from_lists(customers: pd.DataFrame) -> pd.DataFrame:
@@ -545,20 +617,13 @@ def read_churn_data(
         windows=windows,
         since=min((w["year"] for w in windows), default=""),
     )
-    all_products = db.read_lines(
-        "analytics/read_churn_products",
-        _PRODUCT_TYPES,
-        windows=[{k: w[k] for k in ("as_of", "half_year")} for w in windows],
-    )
     contacts, products = {}, {}
     for w in windows:
         day = w["as_of"]
         contacts[day] = all_contacts.loc[all_contacts["as_of"] == day, CONTACT_COLUMNS].reset_index(
             drop=True
         )
-        products[day] = all_products.loc[all_products["as_of"] == day, PRODUCT_COLUMNS].reset_index(
-            drop=True
-        )
+        products[day] = products_as_of(base.holdings, base.products, day, w["half_year"])
     return ChurnData(base.customers, base.ties, contacts, products, base.balances)
 
 

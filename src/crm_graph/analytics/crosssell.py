@@ -57,6 +57,7 @@ import io
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -66,6 +67,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from crm_graph.analytics.churn import (
+    HOLDING_COLUMNS,
     CustomerBase,
     balance_window,
     data_as_of,
@@ -169,15 +171,6 @@ class CrossSellResult:
 # --------------------------------------------------------------------------- data
 
 
-#: Fields of ``analytics/read_holdings``' lines.
-HOLDING_COLUMNS = {
-    "customer_id": "string",
-    "product_id": "string",
-    "opened_on": "string",
-    "closed_on": "string",
-}
-
-
 def read_crosssell_data(
     db: Database, offers_since: date, base: CustomerBase | None = None
 ) -> CrossSellData:
@@ -187,11 +180,7 @@ def read_crosssell_data(
     instead of reading customers and ties again.
     """
     base = base or read_customer_base(db)
-    customers, ties = base.customers, base.ties
-    products = db.read_frame("analytics/read_products")[
-        ["product_id", "name", "category", "eligible"]
-    ]
-    holdings = db.read_lines("analytics/read_holdings", HOLDING_COLUMNS)
+    customers, ties, products, holdings = base.customers, base.ties, base.products, base.holdings
     offers = db.read_frame("analytics/read_offers", since=offers_since.isoformat())[
         ["customer_id", "product_id", "at"]
     ]
@@ -814,37 +803,46 @@ def compute_crosssell(
     db.write_in_batches("analytics/delete_recommendations")
     customers = recommendations = 0
     n = len(ids)
-    for first in range(0, n, SCORING_SLICE):
-        part = slice(first, min(n, first + SCORING_SLICE))
-        scores, contrib = _blend_scores(
-            model, blend_features(signals, level, company, part), ok[part]
-        )
-        wanted = [(first + i, j) for i, j in _top_k(scores, config.k)]
-        needed = sorted({i for i, _ in wanted} | _holders_needed(wanted, signals))
-        names = _names(db, ids, needed)
-        ranks: dict[int, int] = {}
-        rows = []
-        for i, j in wanted:
-            ranks[i] = ranks.get(i, 0) + 1
-            rows.append(
-                {
-                    "customer_id": ids[i],
-                    "product_id": product_ids[j],
-                    "score": round(float(scores[i - first, j]), 5),
-                    "rank": ranks[i],
-                    "reasons": explain(
-                        i, j, signals, contrib, data, names, product_names, offset=first
-                    ),
-                }
-            )
-        del scores, contrib
+    # each slice is written in a background thread while the next one is scored (the
+    # server writes on one core, numpy and the explanations run on the other); at most
+    # one slice is being written, so at most two slices' rows exist at once
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-graph-crosssell")
+    writing: Future[None] | None = None
+
+    def write(rows: list[dict[str, Any]]) -> None:
         for _ in db.write_batches(
             "analytics/create_recommendations", rows, batch_size=10_000, computed_at=computed_at
         ):
             pass
-        customers += len(ranks)
-        recommendations += len(rows)
-        say(f"{part.stop:,} of {n:,} customers scored, {recommendations:,} recommendations")
+
+    try:
+        for first in range(0, n, SCORING_SLICE):
+            part = slice(first, min(n, first + SCORING_SLICE))
+            rows, slice_customers = _score_slice(
+                db,
+                model,
+                signals,
+                data,
+                level,
+                company,
+                ok,
+                part,
+                config.k,
+                ids,
+                product_ids,
+                product_names,
+            )
+            if writing is not None:
+                writing.result()
+            writing = writer.submit(write, rows)
+            customers += slice_customers
+            recommendations += len(rows)
+            say(f"{part.stop:,} of {n:,} customers scored, {recommendations:,} recommendations")
+        if writing is not None:
+            writing.result()
+            say(f"{recommendations:,} recommendations written")
+    finally:
+        writer.shutdown(wait=True, cancel_futures=True)
     save_scoring_context(db, scoring_context(data, model, signals, config, computed_at))
     return CrossSellResult(
         as_of=as_of.isoformat(),
@@ -855,6 +853,44 @@ def compute_crosssell(
         computed_at=computed_at,
         seconds=time.perf_counter() - started,
     )
+
+
+def _score_slice(
+    db: Database,
+    model: Model,
+    signals: Signals,
+    data: CrossSellData,
+    level: Array,
+    company: Array,
+    ok: Array,
+    part: slice,
+    k: int,
+    ids: list[str],
+    product_ids: list[str],
+    product_names: list[str],
+) -> tuple[list[dict[str, Any]], int]:
+    """Score, rank and explain the customers in ``part``; return the rows to write."""
+    first = part.start
+    scores, contrib = _blend_scores(model, blend_features(signals, level, company, part), ok[part])
+    wanted = [(first + i, j) for i, j in _top_k(scores, k)]
+    needed = sorted({i for i, _ in wanted} | _holders_needed(wanted, signals))
+    names = _names(db, ids, needed)
+    ranks: dict[int, int] = {}
+    rows = []
+    for i, j in wanted:
+        ranks[i] = ranks.get(i, 0) + 1
+        rows.append(
+            {
+                "customer_id": ids[i],
+                "product_id": product_ids[j],
+                "score": round(float(scores[i - first, j]), 5),
+                "rank": ranks[i],
+                "reasons": explain(
+                    i, j, signals, contrib, data, names, product_names, offset=first
+                ),
+            }
+        )
+    return rows, len(ranks)
 
 
 def _mean_coefficients(model: Model) -> dict[str, float]:

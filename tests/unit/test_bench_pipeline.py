@@ -1,0 +1,79 @@
+"""The pipeline table's cells from stored step results (bench/pipeline.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench import pipeline  # noqa: E402
+
+
+def _api(errors: int = 0) -> dict[str, object]:
+    runs = []
+    for endpoint, p50, p99, rps in (
+        ("customer view", 4.0, 30.0, 250.0),
+        ("recommendations", 3.0, 20.0, 400.0),
+    ):
+        runs.append(
+            {
+                "endpoint": endpoint,
+                "load": "200 req/s offered",
+                "p50_ms": p50,
+                "p99_ms": p99,
+                "rps": 199.0,
+                "errors": errors,
+            }
+        )
+        runs.append(
+            {
+                "endpoint": endpoint,
+                "load": "as fast as it goes",
+                "p50_ms": p50 * 2,
+                "p99_ms": p99 * 2,
+                "rps": rps,
+                "errors": errors,
+            }
+        )
+    return {
+        "seconds": 60.0,
+        "peak_rss_mib": 50.0,
+        "server_peak_rss_mib": 321.0,
+        "endpoints": runs,
+        "measured": "2026-12-03",
+    }
+
+
+def test_load_cell_gives_rows_per_second_and_the_admin_import_ratio() -> None:
+    steps = {
+        "load": {"seconds": 100.0, "rows": 500_000, "peak_rss_mib": 300.0, "measured": "x"},
+        "admin_import": {"seconds": 20.0, "peak_rss_mib": 80.0, "measured": "x"},
+    }
+    row = pipeline.markdown([{"customers": 1000, "steps": steps}]).splitlines()[2]
+    assert "100.0 s, 300 MiB (5,000; 5.0x of 20.0 s)" in row
+
+
+def test_load_cell_without_admin_import_has_no_ratio() -> None:
+    steps = {"load": {"seconds": 100.0, "rows": 500_000, "peak_rss_mib": 300.0}}
+    row = pipeline.markdown([{"customers": 1000, "steps": steps}]).splitlines()[2]
+    assert "(5,000)" in row
+    assert "x of" not in row
+
+
+def test_api_cell_gives_p50_p99_at_the_offered_rate_and_the_flat_out_rate() -> None:
+    assert pipeline.api_cell(_api()) == (
+        "4.0 / 30.0 ms, 250 req/s; 3.0 / 20.0 ms, 400 req/s; server peak 321 MiB"
+    )
+
+
+def test_api_cell_shows_errors_and_failures() -> None:
+    assert "(2 errors)" in pipeline.api_cell(_api(errors=1))
+    assert pipeline.api_cell({"error": "boom"}) == "failed (boom)"
+    assert pipeline.api_cell(None) == "not run"
+
+
+def test_unknown_step_is_refused_before_anything_runs() -> None:
+    with pytest.raises(ValueError, match="unknown pipeline steps"):
+        pipeline.run([10], ("load", "api_typo"))
