@@ -3,7 +3,8 @@
 // Columns: items (list of {product_id, product, category, score, rank, reasons, computed_at}).
 MATCH (c:Customer {customer_id: $customer_id})
 OPTIONAL MATCH (c)-[r:RECOMMENDED]->(p:Product)
-WITH r, p ORDER BY r.rank, p.product_id
+// newest run first: while a cross-sell run writes, older ones' may still be there
+WITH r, p ORDER BY r.computed_at DESC, r.rank, p.product_id
 RETURN [x IN collect(CASE WHEN p IS NULL THEN null ELSE {
           product_id: p.product_id, product: p.name, category: p.category, score: r.score,
           rank: r.rank, reasons: coalesce(r.reasons, []), computed_at: r.computed_at} END)

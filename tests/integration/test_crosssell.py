@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from crm_graph.analytics.crosssell import (
 )
 from crm_graph.analytics.evaluate import crosssell_scores
 from crm_graph.db import Database
+from crm_graph.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +59,19 @@ def test_top_k_per_active_customer_within_the_rules(bank: Path, session_db: Data
     # a rerun replaces the previous recommendations instead of adding to them
     compute_crosssell(session_db, CrossSellConfig(k=2))
     assert _recommended(session_db).groupby("customer").size().max() <= 2
+
+
+def test_a_run_that_cannot_train_keeps_the_previous_recommendations(
+    bank: Path, session_db: Database
+) -> None:
+    compute_crosssell(session_db)
+    before = _recommended(session_db).sort_values(["customer", "rank"], ignore_index=True)
+    assert len(before) > 0
+    # nothing was opened in the six months before 1990: no model, so no delete either
+    with pytest.raises(ConfigError, match="nothing to learn from"):
+        compute_crosssell(session_db, as_of=date(1990, 1, 1))
+    after = _recommended(session_db).sort_values(["customer", "rank"], ignore_index=True)
+    pd.testing.assert_frame_equal(before, after)
 
 
 def test_scoring_in_slices_writes_what_scoring_at_once_does(

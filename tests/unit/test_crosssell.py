@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -17,6 +18,7 @@ from crm_graph.analytics.crosssell import (
     _sequence_shares,
     candidates,
     compute_signals,
+    strongest_neighbours,
     superset_shares,
 )
 from crm_graph.analytics.evaluate import ranking_at_k
@@ -118,6 +120,16 @@ def test_social_signal_sees_family_and_employer() -> None:
     assert signals.tie_share[1, 0] == 1.0
 
 
+def test_signals_without_explanations_score_the_same() -> None:
+    data = _tiny()
+    full = compute_signals(data, date(2026, 1, 1), CrossSellConfig())
+    bare = compute_signals(data, date(2026, 1, 1), CrossSellConfig(), explain=False)
+    for name, score in full.scores.items():
+        np.testing.assert_array_equal(score, bare.scores[name])
+    assert (full.top_holder >= 0).any()
+    assert (bare.top_holder == -1).all()
+
+
 def test_ranking_metrics_on_a_known_case() -> None:
     scores = np.array([[0.9, 0.5, 0.1, np.nan], [0.2, 0.9, 0.8, 0.1]])
     relevant = np.array([[False, True, False, False], [True, False, False, True]])
@@ -125,3 +137,45 @@ def test_ranking_metrics_on_a_known_case() -> None:
     # row 1: hit at rank 2 -> recall 1, AP 0.5; row 2: no hit in top 2 -> 0
     assert m["recall_at_k"] == 0.5
     assert m["map_at_k"] == 0.25
+
+
+def _strongest_by_argmax(adjacency: sp.csr_matrix, weight: np.ndarray) -> np.ndarray:
+    """The formulation strongest_neighbours replaced: a weighted copy and argmax per column."""
+    out = np.full(weight.shape, -1)
+    for j in range(weight.shape[1]):
+        weighted = adjacency.multiply(weight[:, j][None, :]).tocsr()
+        if weighted.nnz == 0:
+            continue
+        best = np.asarray(weighted.argmax(axis=1)).ravel()
+        has = np.asarray(weighted.max(axis=1).todense()).ravel() > 0
+        out[has, j] = best[has]
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    n=st.integers(1, 12),
+    p=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+    density=st.floats(0.0, 1.0),
+)
+def test_strongest_neighbours_is_the_argmax_with_ties_to_the_lowest(
+    n: int, p: int, seed: int, density: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    # few distinct values, so that equal products (ties) are common
+    dense = rng.choice([0.0, 0.5, 1.0, 2.0], size=(n, n)) * (rng.random((n, n)) < density)
+    weight = rng.choice([0.0, 1.0, 1.5], size=(n, p))
+    adjacency = sp.csr_matrix(dense)
+    expected = _strongest_by_argmax(adjacency, weight)
+    np.testing.assert_array_equal(strongest_neighbours(adjacency, weight), expected)
+    # the same entries given twice and out of order (coo with duplicates) sum first
+    coo = sp.coo_matrix(dense)
+    half = sp.coo_matrix(
+        (
+            np.r_[coo.data / 2, coo.data / 2][::-1],
+            (np.r_[coo.row, coo.row][::-1], np.r_[coo.col, coo.col][::-1]),
+        ),
+        shape=(n, n),
+    )
+    np.testing.assert_array_equal(strongest_neighbours(half, weight), expected)

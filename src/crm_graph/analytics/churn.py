@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -426,15 +427,24 @@ def read_customer_base(db: Database) -> CustomerBase:
     ConfigError
         If the graph has no customers.
     """
-    customers = db.read_lines("analytics/read_churn_customers", CUSTOMER_COLUMNS)
-    if customers.empty:
+    # two reads at a time: the server produces one while Python parses the other (the
+    # parsing in pyarrow and the wait on the socket release the GIL); largest first
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="crm-graph-read") as pool:
+        ties = pool.submit(read_ties, db)
+        holdings = pool.submit(db.read_lines, "analytics/read_holdings", HOLDING_COLUMNS)
+        balances = pool.submit(db.read_lines, "analytics/read_balances", BALANCE_COLUMNS)
+        customers = pool.submit(db.read_lines, "analytics/read_churn_customers", CUSTOMER_COLUMNS)
+        products = pool.submit(db.read_frame, "analytics/read_products")
+        base = CustomerBase(
+            customers.result(),
+            ties.result(),
+            balances.result(),
+            holdings.result(),
+            products.result()[["product_id", "name", "category", "eligible"]],
+        )
+    if base.customers.empty:
         raise ConfigError("the graph has no customers: run `crm-graph load` first")
-    balances = db.read_lines("analytics/read_balances", BALANCE_COLUMNS)
-    holdings = db.read_lines("analytics/read_holdings", HOLDING_COLUMNS)
-    products = db.read_frame("analytics/read_products")[
-        ["product_id", "name", "category", "eligible"]
-    ]
-    return CustomerBase(customers, read_ties(db), balances, holdings, products)
+    return base
 
 
 def products_as_of(
@@ -610,7 +620,8 @@ def read_churn_data(
         }
         for day in dates
     ]
-    # one pass over the contacts and one over the accounts for all dates
+    # one pass over the contacts for all dates (read beside the customer base's reads it
+    # measured no faster at 1M: three reads at once on two cores)
     all_contacts = db.read_lines(
         "analytics/read_churn_contacts",
         _CONTACT_TYPES,

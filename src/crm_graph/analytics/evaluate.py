@@ -272,7 +272,7 @@ def crosssell_scores(db: Database, truth_dir: Path, k: int = 5) -> dict[str, Any
         model = cs.train(data, as_of, config)
     except ConfigError:
         return None
-    signals = cs.compute_signals(data, as_of, config)
+    signals = cs.compute_signals(data, as_of, config, explain=False)
     blend, _ = cs.recommend(data, model, signals, config)
     ok = cs.candidates(data, signals)
     future = pd.read_csv(truth_dir / "future_adoptions.csv", dtype=str, keep_default_na=False)

@@ -3,6 +3,10 @@
 Routes declare what they need with the ``Annotated`` aliases (``SettingsDep``,
 ``DbDep``, ``Caller``); tests override :func:`get_api_settings` through
 ``app.dependency_overrides`` or build the app with their own settings.
+
+The dependencies here do no I/O, so they are ``async def``: FastAPI runs a plain
+``def`` dependency in its thread pool, a hop per dependency and request, while the
+routes themselves (blocking driver calls) are the one hop a request needs.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -55,13 +59,13 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def get_api_settings(request: Request) -> Settings:
+async def get_api_settings(request: Request) -> Settings:
     """Return the settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     """Return the app's database (one driver, shared by all requests)."""
     db: Database = request.app.state.db
     return db
@@ -87,7 +91,7 @@ class CallerInfo:
         return name if self.sees_pii else mask_name(name, kind)
 
 
-def _caller(
+async def _caller(
     request: Request, key: Annotated[str | None, Security(_key_header)] = None
 ) -> CallerInfo:
     keys: ApiKeys = request.app.state.keys
@@ -102,11 +106,11 @@ def _caller(
     return CallerInfo(role)
 
 
-def require(*roles: Role) -> Callable[..., CallerInfo]:
+def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, CallerInfo]]:
     """Build a dependency that admits only ``roles`` (admin is always admitted)."""
     allowed = frozenset(roles) | {Role.ADMIN}
 
-    def check(caller: Annotated[CallerInfo, Depends(_caller)]) -> CallerInfo:
+    async def check(caller: Annotated[CallerInfo, Depends(_caller)]) -> CallerInfo:
         if caller.role not in allowed:
             raise ApiError(
                 403,
