@@ -840,27 +840,6 @@ def compute_crosssell(
     config = config or CrossSellConfig()
     as_of = as_of or data_as_of(db)
     offers_since = as_of - pd.Timedelta(days=config.offer_suppression_days).to_pytimedelta()
-    # one writer thread writes each slice while the next one is scored (the server
-    # writes on one core, numpy and the explanations run on the other); at most one
-    # slice is being written, so at most two slices' rows exist at once
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-graph-crosssell")
-    try:
-        return _recommend_all(db, config, as_of, offers_since, base, writer, say, started)
-    finally:
-        writer.shutdown(wait=True, cancel_futures=True)
-
-
-def _recommend_all(
-    db: Database,
-    config: CrossSellConfig,
-    as_of: date,
-    offers_since: date,
-    base: CustomerBase | None,
-    writer: ThreadPoolExecutor,
-    say: Callable[[str], None],
-    started: float,
-) -> CrossSellResult:
-    """Do :func:`compute_crosssell`'s work, with ``writer`` as its writing thread."""
     data = read_crosssell_data(db, offers_since, base)
     say(f"read {len(data.customers):,} customers and {len(data.holdings):,} accounts")
     model = train(data, as_of, config)
@@ -890,30 +869,34 @@ def _recommend_all(
         ):
             pass
 
-    for first in range(0, n, SCORING_SLICE):
-        part = slice(first, min(n, first + SCORING_SLICE))
-        rows, slice_customers = _score_slice(
-            db,
-            model,
-            signals,
-            data,
-            level,
-            company,
-            ok,
-            part,
-            config.k,
-            ids,
-            product_ids,
-            product_names,
-        )
+    # one writer thread writes each slice while the next one is scored (the server
+    # writes on one core, numpy and the explanations run on the other); at most one
+    # slice is being written, so at most two slices' rows exist at once
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-graph-crosssell") as writer:
+        for first in range(0, n, SCORING_SLICE):
+            part = slice(first, min(n, first + SCORING_SLICE))
+            rows, slice_customers = _score_slice(
+                db,
+                model,
+                signals,
+                data,
+                level,
+                company,
+                ok,
+                part,
+                config.k,
+                ids,
+                product_ids,
+                product_names,
+            )
+            if writing is not None:
+                writing.result()  # the previous slice's write: its errors surface here
+            writing = writer.submit(write, rows)
+            customers += slice_customers
+            recommendations += len(rows)
+            say(f"{part.stop:,} of {n:,} customers scored, {recommendations:,} recommendations")
         if writing is not None:
-            writing.result()  # the previous slice's write: its errors surface here
-        writing = writer.submit(write, rows)
-        customers += slice_customers
-        recommendations += len(rows)
-        say(f"{part.stop:,} of {n:,} customers scored, {recommendations:,} recommendations")
-    if writing is not None:
-        writing.result()
+            writing.result()
     # what this run did not write again: products now held or past k, churned customers
     db.write_in_batches("analytics/delete_stale_recommendations", run=run)
     say(f"{recommendations:,} recommendations written, earlier runs' others removed")
