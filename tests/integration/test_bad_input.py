@@ -69,3 +69,15 @@ def test_an_unwritable_rejects_folder_stops_the_load_before_anything_is_written(
     assert "cannot write reject files to" in lines[0]
     assert "--rejects" in lines[0]
     assert db.read("admin/count_totals")[0]["nodes"] == 0
+
+
+@pytest.mark.parametrize("what", ["churn", "crosssell", "all"])
+def test_analyze_on_an_empty_graph_is_one_line(
+    what: str, db: Database, neo4j_settings: Settings
+) -> None:
+    proc = run_cli(neo4j_settings, "analyze", what)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: "), proc.stderr
+    assert "load" in lines[-1], lines[-1]  # what to do: load data first

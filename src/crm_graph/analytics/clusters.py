@@ -387,7 +387,10 @@ class GdsClusters:
                 amount_full=TRANSFER_AMOUNT_FULL,
                 count_full=TRANSFER_COUNT_FULL,
             )[0]
-            if config.algorithm == "leiden":
+            if not projected["nodes"]:
+                # no customers: nothing is projected (as networkx, an empty result)
+                projected, result = {"nodes": 0}, {"communities": 0, "modularity": 0.0}
+            elif config.algorithm == "leiden":
                 result = db.write(
                     "analytics/write_leiden",
                     graph_name=_GDS_GRAPH,
@@ -398,7 +401,8 @@ class GdsClusters:
                 result = db.write(
                     "analytics/write_louvain", graph_name=_GDS_GRAPH, seed=config.seed
                 )[0]
-            db.write("analytics/write_pagerank", graph_name=_GDS_GRAPH, damping=config.damping)
+            if projected["nodes"]:
+                db.write("analytics/write_pagerank", graph_name=_GDS_GRAPH, damping=config.damping)
         finally:
             db.write("analytics/drop_graph", graph_name=_GDS_GRAPH)
         computed_at = _stamp(db, self.name)
