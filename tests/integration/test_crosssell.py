@@ -58,7 +58,11 @@ def test_top_k_per_active_customer_within_the_rules(bank: Path, session_db: Data
     assert (recs.reason == recs.reasons.str[0]).all()
     # a rerun replaces the previous recommendations instead of adding to them
     compute_crosssell(session_db, CrossSellConfig(k=2))
-    assert _recommended(session_db).groupby("customer").size().max() <= 2
+    again = _recommended(session_db)
+    assert again.groupby("customer").size().max() <= 2
+    # updated in place: one relationship per customer and product, whether new or kept
+    assert not again.duplicated(["customer", "product"]).any()
+    assert again.merge(recs, on=["customer", "product"]).shape[0] > 0
 
 
 def test_a_run_that_cannot_train_keeps_the_previous_recommendations(
