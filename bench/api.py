@@ -80,6 +80,28 @@ print(json.dumps({"requests": n, "errors": errors, "rps": n / wall,
 """
 
 
+def _cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (Linux /proc/stat), or None elsewhere."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def _steal_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    """Share of CPU time the hypervisor took from this VM between two readings.
+
+    On a shared virtual machine this is what most separates a quiet run from a noisy
+    one, so each load run records it beside its latencies.
+    """
+    if before is None or after is None or len(before) < 8:
+        return None
+    deltas = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(deltas)
+    return deltas[7] / total if total else None
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -148,6 +170,7 @@ def run(
                 continue
             offered = ON_DEMAND_RATE if name.endswith("on demand") else RATE
             for rate in (offered, 0.0):
+                before = _cpu_times()
                 proc = subprocess.run(
                     [
                         sys.executable,
@@ -169,13 +192,15 @@ def run(
                     "endpoint": name,
                     "load": load,
                     **json.loads(proc.stdout.strip().splitlines()[-1]),
+                    "cpu_steal": _steal_share(before, _cpu_times()),
                 }
                 results.append(result)
                 print(
                     f"{name:>22} ({load}): p50 {result['p50_ms']:.1f} ms, "
                     f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.0f} ms, "
                     f"{result['rps']:.0f} req/s, {result['errors']} errors; seconds with a "
-                    f"request over 50 ms: {result['slow_seconds']}",
+                    f"request over 50 ms: {result['slow_seconds']}; CPU steal "
+                    f"{_percent(result['cpu_steal'])}",
                     flush=True,
                 )
         return results
@@ -184,16 +209,21 @@ def run(
         server.wait(timeout=30)
 
 
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.1%}"
+
+
 def markdown(results: list[dict[str, Any]]) -> str:
     """Table of the API load run."""
     lines = [
-        "| endpoint | load | requests | p50 | p95 | p99 | requests/s | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | load | requests | p50 | p95 | p99 | requests/s | errors | CPU steal |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         p95 = f"{r['p95_ms']:.1f} ms" if "p95_ms" in r else "-"
         lines.append(
             f"| {r['endpoint']} | {r['load']} | {r['requests']:,} | {r['p50_ms']:.1f} ms | "
-            f"{p95} | {r['p99_ms']:.1f} ms | {r['rps']:,.0f} | {r['errors']} |"
+            f"{p95} | {r['p99_ms']:.1f} ms | {r['rps']:,.0f} | {r['errors']} | "
+            f"{_percent(r.get('cpu_steal'))} |"
         )
     return "\n".join(lines)

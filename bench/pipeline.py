@@ -295,4 +295,6 @@ def api_cell(step: dict[str, Any] | None) -> str:
             f"{offered['p50_ms']:.1f} / {offered['p99_ms']:.1f} ms, {flat['rps']:,.0f} req/s"
             + (f" ({errors} errors)" if errors else "")
         )
-    return "; ".join(parts) + f"; server peak {step['server_peak_rss_mib']:,.0f} MiB"
+    steals = [r["cpu_steal"] for r in step["endpoints"] if r.get("cpu_steal") is not None]
+    steal = f"; CPU steal up to {max(steals):.0%}" if steals else ""
+    return "; ".join(parts) + f"; server peak {step['server_peak_rss_mib']:,.0f} MiB" + steal

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     )
     api_max_body_bytes: int = Field(default=65_536, ge=1024, le=10_485_760)
     api_db_retry_s: float = Field(
-        default=2.0, gt=0, le=60, description="How long the API retries Neo4j before a 503."
+        default=2.0, gt=0, le=60, description="How long the API retries a write before a 503."
     )
 
     @field_validator("neo4j_uri")

@@ -350,6 +350,55 @@ class Database:
         """
         return self._run(cypher(name), params, RoutingControl.READ)
 
+    def read_autocommit(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run a named read statement as one auto-commit transaction: the API's reads.
+
+        Cheaper than :meth:`read` per call (one round trip of ``RUN`` and ``PULL``
+        instead of ``BEGIN``, ``RUN``, ``PULL`` and ``COMMIT``, no bookmarks, and
+        records turned into dicts without :meth:`neo4j.Record.data`'s recursive
+        copy), for short statements run many times a second. It runs in READ access
+        mode, so the server refuses a write. It does not retry with back-off: a
+        connection that the server closed since its last use is retried once on a
+        fresh one (a read has no side effect), anything else raises at once, so that
+        the API answers 503 without holding the request.
+
+        Parameters
+        ----------
+        name : str
+            Cypher file name (see :func:`cypher`); the statement must return values,
+            maps and lists, not nodes or relationships (they are not converted).
+        **params
+            Values for the statement's ``$parameters``.
+
+        Returns
+        -------
+        list of dict
+            One dict per record.
+
+        Raises
+        ------
+        DatabaseUnavailable
+            The server cannot be reached, twice.
+        DatabaseError
+            The server refused the statement (a syntax error, a write).
+        """
+        query = neo4j.Query(cypher(name))
+        with _translated_errors():
+            for attempt in (1, 2):
+                try:
+                    with self.driver.session(
+                        database=self.database,
+                        default_access_mode=neo4j.READ_ACCESS,
+                        bookmark_manager=None,
+                    ) as session:
+                        result = session.run(query, dict(params))
+                        keys = result.keys()
+                        return [dict(zip(keys, record.values(), strict=True)) for record in result]
+                except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired):
+                    if attempt == 2:
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def write(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run the named Cypher file in a write transaction (see :meth:`read`)."""
         return self._run(cypher(name), params, RoutingControl.WRITE)

@@ -256,7 +256,7 @@ def test_no_stack_traces_in_responses(
     def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(session_db, "read", broken)
+    monkeypatch.setattr(session_db, "read_autocommit", broken)
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.get("/v1/clusters", headers=_headers("analyst"))
     assert r.status_code == 500

@@ -15,7 +15,7 @@ from tests.conftest import free_port
 
 from crm_graph.config import GDS_VERSION, NEO4J_VERSION, Settings
 from crm_graph.db import Database, cypher, cypher_names, gds_client, schema_statements
-from crm_graph.errors import PortInUse, ServerStartError
+from crm_graph.errors import DatabaseError, PortInUse, ServerStartError
 from crm_graph.neo4j_local import LocalNeo4j
 
 
@@ -73,6 +73,29 @@ def test_read_frame_returns_what_read_does_in_columns(db: Database) -> None:
     assert frame.to_dict("records") == rows
     assert sorted(frame["customer_id"]) == sorted(f"C{i}" for i in range(1, 8))
     assert sorted(frame["last_balance"]) == [float(i) for i in range(1, 8)]
+
+
+def test_read_autocommit_returns_what_read_does_and_refuses_writes(db: Database) -> None:
+    db.init_schema()
+    db.run_statement(
+        "UNWIND range(1, 3) AS i CREATE (:Customer {customer_id: 'C' + i, kind: 'person', "
+        "balance_months: ['2025-01', '2025-02'], balance_history: [toFloat(i), 2.0]})",
+        write=True,
+    )
+    # nested maps and lists come back as plain dicts and lists, as from read
+    for name, params in (
+        ("analytics/read_value_features", {}),
+        ("api/read_customer", {"customer_id": "C2", "contacts": 10}),
+        ("api/read_analysis_stamps", {}),
+    ):
+        assert db.read_autocommit(name, **params) == db.read(name, **params), name
+    assert db.read_autocommit("api/read_customer", customer_id="C9", contacts=10) == []
+    # READ access mode: the server refuses a statement that writes
+    with pytest.raises(DatabaseError, match="(?i)read"):
+        db.read_autocommit(
+            "load/upsert_competitors", rows=[{"competitor_id": "K1", "props": {"name": "x"}}]
+        )
+    assert db.run_statement("MATCH (k:Competitor) RETURN count(k) AS n")[0]["n"] == 0
 
 
 def test_read_lines_parses_the_packed_reads(db: Database) -> None:

@@ -68,6 +68,26 @@ def test_api_cell_gives_p50_p99_at_the_offered_rate_and_the_flat_out_rate() -> N
     )
 
 
+def test_api_cell_shows_the_largest_cpu_steal_where_recorded() -> None:
+    step = _api()
+    runs = step["endpoints"]
+    assert isinstance(runs, list)
+    for run, steal in zip(runs, (0.01, 0.126, None, 0.0), strict=True):
+        run["cpu_steal"] = steal
+    assert pipeline.api_cell(step).endswith("server peak 321 MiB; CPU steal up to 13%")
+
+
+def test_steal_share_is_the_steal_column_of_the_cpu_time_between_two_readings() -> None:
+    from bench.api import _steal_share
+
+    # user nice system idle iowait irq softirq steal
+    before = [100, 0, 50, 800, 0, 0, 0, 50]
+    after = [200, 0, 100, 1500, 0, 0, 0, 200]
+    assert _steal_share(before, after) == pytest.approx(150 / 1000)
+    assert _steal_share(None, after) is None
+    assert _steal_share(before, before) is None
+
+
 def test_api_cell_shows_errors_and_failures() -> None:
     assert "(2 errors)" in pipeline.api_cell(_api(errors=1))
     assert pipeline.api_cell({"error": "boom"}) == "failed (boom)"

@@ -38,7 +38,7 @@ TARGETS_SHOWN = 200
 @router.get("/v1/products", response_model=ProductList, responses=ERRORS)
 def products(db: DbDep, caller: Browsing) -> ProductList:
     """List the product catalogue, with how many customers have each among their recommendations."""
-    return ProductList(items=[Product(**r) for r in db.read("api/read_products")])
+    return ProductList(items=[Product(**r) for r in db.read_autocommit("api/read_products")])
 
 
 def _target(t: Target | dict[str, Any], caller: Caller) -> CampaignTarget:
@@ -109,7 +109,7 @@ def campaigns(
 ) -> CampaignPage:
     """List recorded campaigns, newest first."""
     after = decode_cursor(cursor, ("at", "id")) if cursor else {"at": None, "id": None}
-    rows = db.read(
+    rows = db.read_autocommit(
         "campaign/read_campaigns",
         after_at=None if after["at"] is None else str(after["at"]),
         after_id=None if after["id"] is None else str(after["id"]),

@@ -28,7 +28,7 @@ def list_clusters(
 ) -> ClusterPage:
     """Clusters, largest first (written by `crm-graph analyze clusters`)."""
     after = decode_cursor(cursor, ("s", "c")) if cursor else None
-    rows = db.read(
+    rows = db.read_autocommit(
         "api/read_clusters",
         min_size=min_size,
         after_size=int(after["s"]) if after else None,
@@ -52,7 +52,7 @@ def get_cluster(
     caller: Browsing,
 ) -> ClusterDetail:
     """One cluster: size, tiers, AUM, fees, penetration, churn rate, influencers, label."""
-    rows = db.read("api/read_cluster", community=community)
+    rows = db.read_autocommit("api/read_cluster", community=community)
     if not rows:
         raise ApiError(404, "not_found", f"no cluster {community} (clusters of 2 or more)")
     profile = json.loads(rows[0]["profile"])

@@ -74,7 +74,7 @@ def _not_found(customer_id: str) -> ApiError:
 @router.get("/{customer_id}", response_model=Customer360, responses=ERRORS)
 def get_customer(customer_id: CustomerId, db: DbDep, caller: AnyRole) -> Customer360:
     """Return the 360 view: what the customer has, can do and did, scores, service team."""
-    rows = db.read("api/read_customer", customer_id=customer_id, contacts=10)
+    rows = db.read_autocommit("api/read_customer", customer_id=customer_id, contacts=10)
     if not rows:
         raise _not_found(customer_id)
     row = rows[0]
@@ -139,7 +139,7 @@ def get_recommendations(
     """Products the customer does not hold yet, best first, with the paths that explain them."""
     if fresh:
         return _fresh_recommendations(customer_id, request, db, limit, as_of)
-    found = db.read("api/read_recommendations", customer_id=customer_id, limit=limit)
+    found = db.read_autocommit("api/read_recommendations", customer_id=customer_id, limit=limit)
     if not found:
         raise _not_found(customer_id)
     rows = found[0]["items"]
@@ -203,7 +203,7 @@ def get_network(
     limit: Annotated[int, Query(ge=1, le=500, description="Most nodes to return.")] = 100,
 ) -> NetworkResponse:
     """Return the customer's ego network (ties to other customers) as nodes and edges."""
-    centre = db.read("api/read_customer_node", customer_id=customer_id)
+    centre = db.read_autocommit("api/read_customer_node", customer_id=customer_id)
     if not centre:
         raise _not_found(customer_id)
     nodes: dict[str, dict[str, Any]] = {customer_id: {**centre[0]["node"], "depth": 0}}
@@ -211,7 +211,7 @@ def get_network(
     frontier = [customer_id]
     truncated = False
     for step in range(1, depth + 1):
-        rows = db.read("api/read_neighbours", ids=frontier, limit=limit)
+        rows = db.read_autocommit("api/read_neighbours", ids=frontier, limit=limit)
         following: list[str] = []
         for r in rows:
             other = r["neighbour"]["customer_id"]

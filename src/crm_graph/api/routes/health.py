@@ -25,8 +25,8 @@ def ready(db: DbDep) -> JSONResponse:
     """Neo4j answers, the schema is in place, and when each analysis last ran."""
     expected = sum("CONSTRAINT" in s for s in schema_statements())
     try:
-        constraints = len(db.read("admin/list_constraints"))
-        stamps = db.read("api/read_analysis_stamps")[0]
+        constraints = len(db.read_autocommit("admin/list_constraints"))
+        stamps = db.read_autocommit("api/read_analysis_stamps")[0]
     except DatabaseError:
         body = Ready(status="not_ready", neo4j=False, schema_ok=False, customers=0, analytics={})
         return JSONResponse(
