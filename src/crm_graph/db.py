@@ -384,20 +384,19 @@ class Database:
         """
         query = neo4j.Query(cypher(name))
         with _translated_errors():
-            for attempt in (1, 2):
-                try:
-                    with self.driver.session(
-                        database=self.database,
-                        default_access_mode=neo4j.READ_ACCESS,
-                        bookmark_manager=None,
-                    ) as session:
-                        result = session.run(query, dict(params))
-                        keys = result.keys()
-                        return [dict(zip(keys, record.values(), strict=True)) for record in result]
-                except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired):
-                    if attempt == 2:
-                        raise
-        raise AssertionError("unreachable")  # pragma: no cover
+            try:
+                return self._autocommit(query, params)
+            except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired):
+                # most often a pooled connection the server closed since its last use
+                return self._autocommit(query, params)
+
+    def _autocommit(self, query: neo4j.Query, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS, bookmark_manager=None
+        ) as session:
+            result = session.run(query, dict(params))
+            keys = result.keys()
+            return [dict(zip(keys, record.values(), strict=True)) for record in result]
 
     def write(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run the named Cypher file in a write transaction (see :meth:`read`)."""

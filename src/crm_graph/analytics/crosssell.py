@@ -690,7 +690,7 @@ def training_sample(y: Array, limit: int, seed: int = 0) -> tuple[Array, Array |
     The sampled negatives are weighted by how many each stands for, so the weighted
     likelihood is the full one's in expectation and the probabilities stay calibrated.
     Seven features need far fewer than a million rows; at a million customers this
-    halves the training time.
+    took training from 46 s to 36 s.
 
     Parameters
     ----------
@@ -980,7 +980,8 @@ def compute_crosssell(
     # what both dates share first, then the model (signals as of the training date) and
     # the signals as of the scoring date at once: numpy and scipy release the GIL in
     # their loops (at 1M: 33 s instead of 40 s)
-    data.holding_positions, data.adjacency(config.weights)
+    _ = data.holding_positions  # the caches both threads read, built before they start
+    _ = data.adjacency(config.weights)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="crm-graph-crosssell") as pool:
         now = pool.submit(compute_signals, data, as_of, config)
         model = train(data, as_of, config)
