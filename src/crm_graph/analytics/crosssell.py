@@ -38,8 +38,8 @@ from are ranked by their recent adoption rate.
 **Eligibility and suppression** (:func:`candidates`): the product's ``eligible``
 (person, company, both); not already held; active customers only (churned ones get
 nothing); no product offered to the customer in the last ``offer_suppression_days``.
-The generated sources carry no consent, age or risk-grade data, so rules on those
-are not implemented.
+The golden customer carries no consent, age or risk grade (the loaders do not put
+them on it), so rules on those are not implemented.
 
 **Explanations.** Each recommendation carries up to three reasons from the signals
 that contribute most to its blended score, with the concrete path: ``family member
@@ -99,6 +99,7 @@ __all__ = [
     "candidates",
     "compute_crosssell",
     "compute_signals",
+    "explain_pairs",
     "fit_blend",
     "holdings_at",
     "read_crosssell_data",
@@ -829,27 +830,6 @@ _TIED_AS = {
 }
 
 
-def explain(
-    i: int,
-    j: int,
-    signals: Signals,
-    contrib: Array,
-    data: CrossSellData | None,
-    names: dict[int, str],
-    product_names: list[str],
-    limit: int = 3,
-    offset: int = 0,
-) -> list[str]:
-    """Up to ``limit`` reasons for recommending product ``j`` to customer ``i``.
-
-    ``contrib`` holds the pairs' feature contributions from row ``offset`` on (a slice
-    of the customers); ``signals`` all customers. One pair of :func:`explain_pairs`.
-    """
-    return explain_pairs(
-        np.array([i]), np.array([j]), signals, contrib, names, product_names, limit, offset
-    )[0]
-
-
 def explain_pairs(
     rows: Array,
     cols: Array,
@@ -1521,18 +1501,25 @@ def score_customer(
 
     ok = _allowed_one(context, c, held, set(ego["offered"]), as_of)
     scores = np.where(ok, proba, np.nan)[None, :]
-    out = []
-    for rank, (_, j) in enumerate(_top_k(scores, k or config.k), start=1):
-        out.append(
-            {
-                "product_id": context.product_ids[j],
-                "product": context.product_names[j],
-                "score": round(float(scores[0, j]), 5),
-                "rank": rank,
-                "reasons": explain(0, j, signals, contrib, None, names, context.product_names),
-            }
-        )
-    return out
+    top = [j for _, j in _top_k(scores, k or config.k)]
+    reasons = explain_pairs(
+        np.zeros(len(top), dtype=np.int64),
+        np.array(top, dtype=np.int64),
+        signals,
+        contrib,
+        names,
+        context.product_names,
+    )
+    return [
+        {
+            "product_id": context.product_ids[j],
+            "product": context.product_names[j],
+            "score": round(float(scores[0, j]), 5),
+            "rank": rank,
+            "reasons": why,
+        }
+        for rank, (j, why) in enumerate(zip(top, reasons, strict=True), start=1)
+    ]
 
 
 def _latest_balance(customer: dict[str, Any], as_of: date) -> float:
