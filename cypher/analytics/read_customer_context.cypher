@@ -54,5 +54,5 @@ CALL (c) {
   }) AS ties
 }
 RETURN c {.customer_id, .kind, .since, .status, .churned_on, .balance_months,
-          .balance_history} AS customer,
+          .balance_history, .birth_date, .age, .risk_grade, .marketing_consent} AS customer,
        holdings, offered, employer, employer_name, colleagues, colleague_products, ties

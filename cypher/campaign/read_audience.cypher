@@ -1,4 +1,5 @@
-// Active customers a campaign may contact, with what planning needs.
+// Active customers a campaign may contact (never one who refused marketing), with what
+// planning needs.
 // Parameters: product_id (string), tiers (list of strings or null), branch_id (string or
 // null), community (integer or null), channel (string or null: only customers enrolled in
 // it), contacted_since (string date or null: leave out customers contacted on or after it).
@@ -8,6 +9,7 @@
 // channels (the channel ids the customer is enrolled in).
 MATCH (c:Customer)
 WHERE coalesce(c.status, 'active') <> 'churned'
+  AND coalesce(c.marketing_consent, true)
   AND ($tiers IS NULL OR c.tier IN $tiers)
   AND ($branch_id IS NULL OR c.branch_id = $branch_id)
   AND ($community IS NULL OR c.community = $community)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -355,6 +356,13 @@ def analyze(
             "used by clusters, churn and cross-sell."
         ),
     ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            help="Cross-sell eligibility rules, a YAML file (docs/analytics.md, "
+            "'Eligibility and suppression'), merged over the defaults."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run graph algorithms and write their results back onto customers."""
@@ -367,7 +375,11 @@ def analyze(
         normalize_weights,
         store_cluster_profiles,
     )
-    from crm_graph.analytics.crosssell import CrossSellConfig, compute_crosssell
+    from crm_graph.analytics.crosssell import (
+        CrossSellConfig,
+        compute_crosssell,
+        rules_from_mapping,
+    )
     from crm_graph.analytics.segments import compute_segments
 
     if what not in ANALYSES:
@@ -387,6 +399,15 @@ def analyze(
         if not sep:
             raise ConfigError(f"--tie-weight expects TYPE=NUMBER, got {item!r}")
     normalize_weights(weights)  # fail before touching the database
+    crosssell_settings: dict[str, Any] = {}
+    if rules is not None:
+        try:
+            parsed = yaml.safe_load(rules.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            why = " ".join(str(exc).split())  # a YAML error spans lines; the message is one
+            raise ConfigError(f"--rules {rules}: cannot read it ({why})") from exc
+        crosssell_settings = rules_from_mapping(parsed)
+    config_cs = CrossSellConfig(weights=weights, **crosssell_settings)
     payload: dict[str, Any] = {}
     say = _progress(as_json)
     with open_database(get_settings()) as db:
@@ -415,7 +436,6 @@ def analyze(
             )
         if what in ("all", "crosssell"):
             say("cross-sell recommendations")
-            config_cs = CrossSellConfig(weights=weights)
             payload["crosssell"] = asdict(
                 compute_crosssell(db, config_cs, as_of=day, progress=say, base=base)
             )

@@ -105,6 +105,9 @@ def test_customer_360(client: TestClient, person: dict[str, Any], session_db: Da
     assert body["scores"]["tier"]
     assert body["scores"]["community"] is not None
     assert 0 <= body["scores"]["churn_risk"] <= 1
+    assert body["scores"]["risk_grade"] in (1, 2, 3, 4, 5)
+    assert body["can_do"]["marketing_consent"] in (True, False)
+    assert "birth_date" not in str(body)  # the rules read it; the API does not show it
     assert {s["system"] for s in body["sources"]}
     assert len(body["has"]["balances"]) == 12
 

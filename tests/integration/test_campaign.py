@@ -106,6 +106,14 @@ def test_audience_filters_and_contact_exclusion(bank: Path, session_db: Database
     }
     assert contacted
     assert not contacted & {t.customer_id for t in excluded.contacts}
+    # seeds, targets and controls never include a customer who refused marketing
+    everyone = plan_campaign(session_db, CampaignRequest(product_id=PRODUCT, budget=400, seeds=20))
+    picked = [t.customer_id for t in [*everyone.contacts, *everyone.control]]
+    refused = session_db.run_statement(
+        "MATCH (c:Customer {marketing_consent: false}) RETURN collect(c.customer_id) AS ids"
+    )[0]["ids"]
+    assert len(refused) > 20
+    assert not set(refused) & set(picked)
 
 
 def test_record_outcomes_and_results(bank: Path, session_db: Database, tmp_path: Path) -> None:

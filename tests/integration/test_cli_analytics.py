@@ -57,7 +57,9 @@ def test_analyze_all_then_the_reading_commands(
     assert "churned customers moved" in human.stderr
 
 
-def test_analytics_errors_are_one_line(bank: Path, neo4j_settings: Settings) -> None:
+def test_analytics_errors_are_one_line(
+    bank: Path, neo4j_settings: Settings, tmp_path: Path
+) -> None:
     unknown = run_cli(neo4j_settings, "churn", "what-if", "NOBODY")
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "error: unknown customer 'NOBODY'"
@@ -67,6 +69,38 @@ def test_analytics_errors_are_one_line(bank: Path, neo4j_settings: Settings) -> 
     date = run_cli(neo4j_settings, "analyze", "churn", "--as-of", "2025-02-30")
     assert date.returncode == 1
     assert "is not a date" in date.stderr
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  card: {max_grade: 2}\n", encoding="utf-8")
+    typo = run_cli(neo4j_settings, "analyze", "crosssell", "--rules", str(rules))
+    assert typo.returncode == 1
+    assert typo.stderr.strip() == "error: cross-sell rule 'card': unknown field 'max_grade'"
+    rules.write_text("rules: [\n", encoding="utf-8")
+    broken = run_cli(neo4j_settings, "analyze", "crosssell", "--rules", str(rules))
+    assert broken.returncode == 1
+    assert len(broken.stderr.strip().splitlines()) == 1
+    assert "cannot read it" in broken.stderr
+
+
+def test_analyze_crosssell_takes_a_rules_file(
+    bank: Path, neo4j_settings: Settings, session_db: Database, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    # credit cards for the best grade only; consent ignored
+    rules.write_text(
+        "rules:\n  card: {max_risk_grade: 1}\nrespect_consent: false\n", encoding="utf-8"
+    )
+    proc = run_cli(neo4j_settings, "analyze", "crosssell", "--rules", str(rules), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["crosssell"]["recommendations"] > 5000
+    seen = session_db.run_statement(
+        "MATCH (c:Customer)-[:RECOMMENDED]->(p:Product) "
+        "RETURN sum(CASE WHEN p.category = 'card' AND c.risk_grade > 1 THEN 1 ELSE 0 END) "
+        "AS cards, sum(CASE WHEN p.category = 'card' THEN 1 ELSE 0 END) AS all_cards, "
+        "sum(CASE WHEN c.marketing_consent = false THEN 1 ELSE 0 END) AS refused"
+    )[0]
+    assert seen["cards"] == 0
+    assert seen["all_cards"] > 0
+    assert seen["refused"] > 0  # consent ignored, as the file asked
 
 
 def test_api_key_new_stores_only_the_digest(tmp_path: Path, neo4j_settings: Settings) -> None:

@@ -113,6 +113,48 @@ def test_a_shared_customer_base_gives_the_same_recommendations(
     pd.testing.assert_frame_equal(alone, shared)
 
 
+def test_product_rules_and_consent_hold_in_the_graph(bank: Path, session_db: Database) -> None:
+    result = compute_crosssell(session_db)
+    as_of = result.as_of
+    # the loader put the rules' inputs on the golden customers
+    have = session_db.run_statement(
+        "MATCH (c:Customer) RETURN count(*) AS n, count(c.birth_date) AS born, "
+        "count(c.risk_grade) AS graded, "
+        "sum(CASE WHEN c.marketing_consent = false AND c.status <> 'churned' "
+        "    THEN 1 ELSE 0 END) AS refused, "
+        "sum(CASE WHEN c.risk_grade > 3 THEN 1 ELSE 0 END) AS risky, "
+        "sum(CASE WHEN c.kind = 'person' AND c.birth_date < $old THEN 1 ELSE 0 END) AS old",
+        {"old": f"{int(as_of[:4]) - 66}{as_of[4:]}"},
+    )[0]
+    assert have["born"] > 0.9 * have["n"]
+    assert have["graded"] > 0.9 * have["n"]
+    assert have["refused"] > 50
+    assert have["risky"] > 300
+    assert have["old"] > 100
+    broken = session_db.run_statement(
+        "MATCH (c:Customer)-[:RECOMMENDED]->(p:Product) "
+        "WITH c, p, CASE WHEN c.kind = 'person' AND c.birth_date IS NOT NULL "
+        "  THEN duration.between(date(c.birth_date), date($as_of)).years END AS age "
+        "RETURN sum(CASE WHEN c.marketing_consent = false THEN 1 ELSE 0 END) AS refused, "
+        "sum(CASE WHEN p.category IN ['card', 'loan'] AND c.risk_grade > 3 "
+        "    THEN 1 ELSE 0 END) AS risky, "
+        "sum(CASE WHEN p.category = 'loan' AND age > 65 THEN 1 ELSE 0 END) AS old, "
+        "sum(CASE WHEN p.category IN ['card', 'loan', 'wealth', 'fund_agency'] AND age < 18 "
+        "    THEN 1 ELSE 0 END) AS minors, "
+        "sum(CASE WHEN p.category = 'deposit' AND c.risk_grade > 3 THEN 1 ELSE 0 END) AS ok",
+        {"as_of": as_of},
+    )[0]
+    assert (broken["refused"], broken["risky"], broken["old"], broken["minors"]) == (0, 0, 0, 0)
+    assert broken["ok"] > 0  # the risky still get what no rule holds back
+    context = read_scoring_context(session_db)
+    assert context is not None
+    refused = session_db.run_statement(
+        "MATCH (c:Customer {marketing_consent: false, status: 'active'}) "
+        "RETURN c.customer_id AS id ORDER BY id LIMIT 1"
+    )[0]["id"]
+    assert recommend_customer(session_db, context, refused) == []
+
+
 def test_recent_offers_are_not_repeated(bank: Path, session_db: Database) -> None:
     compute_crosssell(session_db)
     repeated = session_db.run_statement(

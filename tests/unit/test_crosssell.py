@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,15 +14,20 @@ from hypothesis.extra.numpy import arrays
 
 from crm_graph.analytics.churn import balances_from_lists
 from crm_graph.analytics.crosssell import (
+    DEFAULT_RULES,
     CrossSellConfig,
     CrossSellData,
+    ProductRule,
     _sequence_shares,
     candidates,
     compute_signals,
+    customer_limits,
+    rules_from_mapping,
     strongest_neighbours,
     superset_shares,
 )
 from crm_graph.analytics.evaluate import ranking_at_k
+from crm_graph.errors import ConfigError
 
 
 @settings(max_examples=60, deadline=None)
@@ -107,6 +113,108 @@ def test_candidates_follow_eligibility_holdings_churn_and_offers() -> None:
     suppressed = candidates(data, signals, offers_since=date(2025, 10, 3))
     assert not suppressed[0, 2]
     assert suppressed[1, 0]
+
+
+def _profiled() -> CrossSellData:
+    """Six active customers who hold nothing, with ages, grades and consent."""
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["adult", "minor", "senior", "risky", "refused", "firm"],
+            "kind": ["person"] * 5 + ["company"],
+            "status": ["active"] * 6,
+            "churned_on": [None] * 6,
+            "influence": [0.1] * 6,
+            "since": ["2010-01-01"] * 6,
+            # the minor turns 18 the day after the scoring date; the senior is 66
+            "birth_date": ["1990-05-05", "2008-01-02", None, "1985-01-01", "1980-01-01", None],
+            "age": [None, None, 66, None, None, None],
+            "risk_grade": [2, None, 1, 4, 1, 5],
+            "marketing_consent": [True, None, True, True, False, True],
+            "balance_months": [[]] * 6,
+            "balance_history": [[]] * 6,
+        }
+    )
+    products = pd.DataFrame(
+        {
+            "product_id": ["CARD", "MORTGAGE", "WEALTH", "DEPOSIT", "BIZ"],
+            "name": ["card", "mortgage", "wealth", "deposit", "business loan"],
+            "category": ["card", "loan", "wealth", "deposit", "loan"],
+            "eligible": ["person", "person", "both", "both", "company"],
+        }
+    )
+    empty = pd.DataFrame({"customer_id": [], "product_id": [], "opened_on": [], "closed_on": []})
+    ties = pd.DataFrame({"a": [], "b": [], "type": [], "amount": []})
+    offers = pd.DataFrame({"customer_id": [], "product_id": [], "at": []})
+    return CrossSellData(customers, products, empty, ties, offers, balances_from_lists(customers))
+
+
+def test_candidates_follow_age_risk_grade_and_consent() -> None:
+    data = _profiled()
+    signals = compute_signals(data, date(2026, 1, 1), CrossSellConfig())
+    ok = pd.DataFrame(
+        candidates(data, signals),
+        index=data.customers["customer_id"],
+        columns=data.products["product_id"],
+    )
+    assert ok.loc["adult"].tolist() == [True, True, True, True, False]
+    # 17 on the scoring date: no card, loan or investment; a deposit is fine
+    assert ok.loc["minor"].tolist() == [False, False, False, True, False]
+    # a stated age of 66 is past the loans' 65; cards go on to 70
+    assert ok.loc["senior"].tolist() == [True, False, True, True, False]
+    # grade 4 is past credit's 3 (for a company too); the age rules skip companies
+    assert ok.loc["risky"].tolist() == [False, False, True, True, False]
+    assert ok.loc["firm"].tolist() == [False, False, True, True, False]
+    assert not ok.loc["refused"].any()
+    # training and the evaluation rank what the customer could take: consent aside
+    unsuppressed = candidates(data, signals, suppress=False)
+    assert unsuppressed[4].tolist() == [True, True, True, True, False]
+    # a product's own rule wins over its category's; without rules only kind applies
+    strict = CrossSellConfig(rules={**DEFAULT_RULES, "MORTGAGE": ProductRule(max_risk_grade=1)})
+    assert not candidates(data, signals, strict)[0, 1]
+    assert candidates(data, signals, strict)[2, 1]  # the senior: grade 1, and no age bound now
+    free = CrossSellConfig(rules={}, respect_consent=False)
+    assert candidates(data, signals, free)[:5, :4].all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(born=st.dates(date(1900, 1, 1), date(2030, 12, 31)), day=st.dates(date(1990, 1, 1)))
+def test_ages_are_whole_years_on_the_day(born: date, day: date) -> None:
+    frame = pd.DataFrame({"kind": ["person"], "birth_date": [born.isoformat()]})
+    age, grade, refused = customer_limits(frame, day)
+    expected = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    assert age[0] == expected
+    assert np.isnan(grade[0])
+    assert not refused[0]
+
+
+@pytest.mark.parametrize(
+    ("settings_", "message"),
+    [
+        (["card"], "expected a mapping"),
+        ({"rule": {}}, "unknown key 'rule'"),
+        ({"rules": ["card"]}, "'rules' must map"),
+        ({"rules": {"card": 3}}, "expected min_age"),
+        ({"rules": {"card": {"max_grade": 2}}}, "unknown field 'max_grade'"),
+        ({"rules": {"card": {"min_age": "18"}}}, "min_age must be a whole number"),
+        ({"rules": {"card": {"min_age": True}}}, "min_age must be a whole number"),
+        ({"respect_consent": "yes"}, "respect_consent must be true or false"),
+    ],
+)
+def test_bad_rules_files_are_refused_with_the_key_named(settings_: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        rules_from_mapping(settings_)
+
+
+def test_rules_merge_over_the_defaults_and_bounds_are_checked() -> None:
+    out = rules_from_mapping({"rules": {"loan": {"max_age": 60}, "fund_agency": None}})
+    assert out["rules"]["loan"] == ProductRule(max_age=60)
+    assert "fund_agency" not in out["rules"]
+    assert out["rules"]["card"] == DEFAULT_RULES["card"]
+    assert "respect_consent" not in out
+    with pytest.raises(ConfigError, match="min_age is above max_age"):
+        CrossSellConfig(rules={"loan": ProductRule(min_age=70, max_age=60)})
+    with pytest.raises(ConfigError, match="must not be negative"):
+        CrossSellConfig(rules={"loan": ProductRule(max_risk_grade=-1)})
 
 
 def test_social_signal_sees_family_and_employer() -> None:

@@ -94,6 +94,20 @@ def _bank(n: int = 600, seed: int = 3) -> CrossSellData:
             "at": ["2025-11-15"] * len(range(0, n, 7)),
         }
     )
+    # the product rules' inputs, from a stream of their own (the bank above stays as it
+    # was): ages 12 to 89 (some unknown, some only stated), grades 1 to 5, a few refusals
+    profile = np.random.default_rng(seed + 100)
+    born = pd.Timestamp("1936-06-15") + pd.to_timedelta(profile.integers(0, 78 * 365, n), "D")
+    unknown_birth = profile.random(n) < 0.1
+    customers["birth_date"] = [
+        None if gone else day.date().isoformat()
+        for day, gone in zip(born, unknown_birth, strict=True)
+    ]
+    customers["age"] = np.where(unknown_birth & (profile.random(n) < 0.5), 70.0, np.nan)
+    customers["risk_grade"] = np.where(profile.random(n) < 0.1, np.nan, profile.integers(1, 6, n))
+    customers["marketing_consent"] = np.where(
+        profile.random(n) < 0.06, "false", np.where(profile.random(n) < 0.1, None, "true")
+    )
     return CrossSellData(
         customers, products, holdings, tie_frame, offers, balances_from_lists(customers)
     )
@@ -164,6 +178,13 @@ def _ego(data: CrossSellData, customer: str) -> dict[str, Any]:
             "churned_on": row["churned_on"],
             "balance_months": row["balance_months"],
             "balance_history": row["balance_history"],
+            # as the graph holds them: a boolean, an integer, nothing when unknown
+            "birth_date": row["birth_date"],
+            "age": None if np.isnan(row["age"]) else int(row["age"]),
+            "risk_grade": None if np.isnan(row["risk_grade"]) else int(row["risk_grade"]),
+            "marketing_consent": None
+            if row["marketing_consent"] is None
+            else row["marketing_consent"] == "true",
         },
         "holdings": [list(x) for x in own[["product_id", "opened_on", "closed_on"]].to_numpy()],
         "offered": sorted(set(offered["product_id"])),
@@ -235,11 +256,47 @@ def test_rules_hold_for_one_customer(
     assert score_customer(context, _ego(data, late)) == []
     offered = data.offers["customer_id"].iloc[1]
     assert "WEALTH" not in {r["product_id"] for r in score_customer(context, _ego(data, offered))}
-    company = c.loc[(c["kind"] == "company") & (c["status"] == "active"), "customer_id"].iloc[0]
+    company = c.loc[
+        (c["kind"] == "company") & (c["status"] == "active") & (c["risk_grade"] <= 3),
+        "customer_id",
+    ].iloc[0]
     got = {r["product_id"] for r in score_customer(context, _ego(data, company), k=10)}
     assert got
     assert not got & {"CARD", "LOAN"}
     assert not got & set(_live(data, company, AS_OF.isoformat()))
+
+
+def _offered_products(context: ScoringContext, data: CrossSellData, where: pd.Series) -> set[str]:
+    """Every product recommended (top 10) to one of the active customers ``where`` picks."""
+    c = data.customers
+    picked = c.loc[where & (c["status"] == "active") & (c["since"] < AS_OF.isoformat())]
+    assert len(picked) >= 3  # the bank has such customers: the check below means something
+    out: set[str] = set()
+    for cid in picked["customer_id"]:
+        out |= {r["product_id"] for r in score_customer(context, _ego(data, cid), k=10)}
+    return out
+
+
+def test_product_rules_and_consent_hold_for_one_customer(
+    batch: tuple[CrossSellData, np.ndarray, ScoringContext],
+) -> None:
+    data, _, context = batch
+    c = data.customers
+    person = c["kind"] == "person"
+    # who refused marketing gets nothing
+    assert _offered_products(context, data, c["marketing_consent"] == "false") == set()
+    # the default rules: credit up to grade 3, loans up to 65, investments from 18
+    risky = _offered_products(context, data, c["risk_grade"] >= 4)
+    assert risky
+    assert not risky & {"CARD", "LOAN", "BIZ"}
+    old = _offered_products(context, data, person & (c["birth_date"] < "1960-01-01"))
+    assert "LOAN" not in old
+    assert "CARD" in old  # cards go on to 70
+    stated = _offered_products(context, data, person & (c["age"] == 70.0))
+    assert "LOAN" not in stated
+    young = _offered_products(context, data, person & (c["birth_date"] > "2008-01-01"))
+    assert young
+    assert not young & {"WEALTH", "CARD", "LOAN"}
 
 
 def test_a_new_customer_is_scored_from_their_ties() -> None:

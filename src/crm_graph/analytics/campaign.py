@@ -17,10 +17,11 @@ has three groups:
     targets (``control_share`` of it): not contacted, so that the conversion of the
     targets can later be compared with theirs (:func:`campaign_results`).
 
-**Audience.** Active customers (never churned ones), filtered by tier, home branch,
-community and channel (enrolled in it: the generated sources carry no marketing
-consent, so enrolment in a channel stands for being reachable through it), leaving
-out customers with any contact in the last ``exclude_contacted_days`` days.
+**Audience.** Active customers (never churned ones, never one who refused marketing:
+``marketing_consent`` false), filtered by tier, home branch, community and channel
+(enrolled in it: the consent the sources keep is one flag for all channels, so
+enrolment in a channel stands for being reachable through it), leaving out
+customers with any contact in the last ``exclude_contacted_days`` days.
 
 **Word of mouth.** An independent-cascade model on the undirected tie graph of active
 customers: a tie passes the product on with probability ``spread x weight`` (the

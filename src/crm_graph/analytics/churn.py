@@ -364,6 +364,10 @@ CUSTOMER_COLUMNS: dict[str, str] = {
     "aum": "float",
     "value_score": "float",
     "tier": "string",
+    "birth_date": "string",
+    "age": "float",
+    "risk_grade": "float",
+    "marketing_consent": "string",
 }
 #: Fields of ``analytics/read_balances``' lines: one per customer and month-end balance.
 BALANCE_COLUMNS: dict[str, str] = {"customer_id": "string", "month": "string", "balance": "float"}

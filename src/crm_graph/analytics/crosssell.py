@@ -35,11 +35,16 @@ date, labels = products opened in the window up to ``as_of``. Then every active
 customer is scored with signals as of ``as_of``. Products opened too rarely to learn
 from are ranked by their recent adoption rate.
 
-**Eligibility and suppression** (:func:`candidates`): the product's ``eligible``
-(person, company, both); not already held; active customers only (churned ones get
-nothing); no product offered to the customer in the last ``offer_suppression_days``.
-The golden customer carries no consent, age or risk grade (the loaders do not put
-them on it), so rules on those are not implemented.
+**Eligibility and suppression** (:func:`candidates`). Eligibility: the product's
+``eligible`` (person, company, both); not already held; active customers only
+(churned ones get nothing); the :class:`ProductRule` of the product or its category
+(``CrossSellConfig.rules``, :data:`DEFAULT_RULES`): a person's age on the scoring
+date (from ``birth_date``, else the ``age`` a source gave) within ``min_age`` and
+``max_age``, and the customer's credit ``risk_grade`` (1 lowest risk, 5 highest) at
+most ``max_risk_grade``. A customer whose age or grade is unknown is not held back
+by that rule. Suppression: no product offered to the customer in the last
+``offer_suppression_days``, and nothing at all for a customer who refused marketing
+(``marketing_consent`` false; ``respect_consent``).
 
 **Explanations.** Each recommendation carries up to three reasons from the signals
 that contribute most to its blended score, with the concrete path: ``family member
@@ -61,7 +66,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
@@ -85,6 +90,7 @@ from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 
 __all__ = [
+    "DEFAULT_RULES",
     "FEATURES",
     "HOLDING_COLUMNS",
     "SIGNALS",
@@ -92,11 +98,13 @@ __all__ = [
     "CrossSellConfig",
     "CrossSellData",
     "CrossSellResult",
+    "ProductRule",
     "ScoringContext",
     "Signals",
     "balance_level",
     "blend_features",
     "candidates",
+    "customer_limits",
     "compute_crosssell",
     "compute_signals",
     "explain_pairs",
@@ -104,6 +112,8 @@ __all__ = [
     "holdings_at",
     "read_crosssell_data",
     "read_scoring_context",
+    "rule_limits",
+    "rules_from_mapping",
     "recommend",
     "recommend_customer",
     "save_scoring_context",
@@ -122,8 +132,108 @@ SIGNALS = ("similar", "sequence", "social", "walk")
 
 
 @dataclass(frozen=True)
+class ProductRule:
+    """Who may be recommended a product; None means no limit.
+
+    Ages (whole years on the scoring date) apply to persons only; the risk grade (the
+    bank's internal credit grade, 1 lowest risk to 5 highest) to every customer.
+
+    Examples
+    --------
+    >>> ProductRule(min_age=18, max_risk_grade=3)
+    ProductRule(min_age=18, max_age=None, max_risk_grade=3)
+    """
+
+    min_age: int | None = None
+    max_age: int | None = None
+    max_risk_grade: int | None = None
+
+
+#: Rules by product category (or product id; a product's own rule wins over its
+#: category's). Credit needs an adult of working age at a grade of 3 or better (a
+#: mortgage or loan must be repaid before retirement); investment products need an
+#: adult; agency insurance stops at 70.
+DEFAULT_RULES: dict[str, ProductRule] = {
+    "loan": ProductRule(min_age=18, max_age=65, max_risk_grade=3),
+    "card": ProductRule(min_age=18, max_age=70, max_risk_grade=3),
+    "wealth": ProductRule(min_age=18),
+    "fund_agency": ProductRule(min_age=18),
+    "insurance_agency": ProductRule(min_age=18, max_age=70),
+}
+
+
+_RULE_FIELDS = ("min_age", "max_age", "max_risk_grade")
+
+
+def rules_from_mapping(settings: Any) -> dict[str, Any]:
+    """Turn a rules file's content into :class:`CrossSellConfig` arguments.
+
+    The file (YAML or JSON) has ``rules``, a mapping from a product id or category to
+    its bounds, each merged over :data:`DEFAULT_RULES` (``null`` drops a default
+    rule), and optionally ``respect_consent``.
+
+    Parameters
+    ----------
+    settings : mapping
+        The parsed file.
+
+    Returns
+    -------
+    dict
+        ``rules`` and, when given, ``respect_consent``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown key or field, or a bound that is not a whole number.
+
+    Examples
+    --------
+    >>> out = rules_from_mapping({"rules": {"card": {"max_risk_grade": 2},
+    ...                                     "wealth": None},
+    ...                           "respect_consent": False})
+    >>> out["rules"]["card"], "wealth" in out["rules"], out["respect_consent"]
+    (ProductRule(min_age=None, max_age=None, max_risk_grade=2), False, False)
+    """
+    if not isinstance(settings, dict):
+        raise ConfigError("cross-sell rules: expected a mapping with 'rules'")
+    unknown = sorted(set(settings) - {"rules", "respect_consent"})
+    if unknown:
+        raise ConfigError(f"cross-sell rules: unknown key {unknown[0]!r}")
+    out: dict[str, Any] = {}
+    rules = dict(DEFAULT_RULES)
+    given = settings.get("rules") or {}
+    if not isinstance(given, dict):
+        raise ConfigError("cross-sell rules: 'rules' must map products or categories to bounds")
+    for key, bounds in given.items():
+        if bounds is None:
+            rules.pop(str(key), None)
+            continue
+        if not isinstance(bounds, dict):
+            raise ConfigError(f"cross-sell rule {key!r}: expected min_age, max_age, max_risk_grade")
+        bad = sorted(set(bounds) - set(_RULE_FIELDS))
+        if bad:
+            raise ConfigError(f"cross-sell rule {key!r}: unknown field {bad[0]!r}")
+        for name, value in bounds.items():
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ConfigError(f"cross-sell rule {key!r}: {name} must be a whole number")
+        rules[str(key)] = ProductRule(**bounds)
+    out["rules"] = rules
+    if "respect_consent" in settings:
+        if not isinstance(settings["respect_consent"], bool):
+            raise ConfigError("cross-sell rules: respect_consent must be true or false")
+        out["respect_consent"] = settings["respect_consent"]
+    return out
+
+
+@dataclass(frozen=True)
 class CrossSellConfig:
-    """Settings of the cross-sell engine (see the module docstring)."""
+    """Settings of the cross-sell engine (see the module docstring).
+
+    ``rules`` maps a product id or a category to its :class:`ProductRule` (replace the
+    whole mapping to change one: ``{**DEFAULT_RULES, "card": ProductRule(...)}``);
+    ``respect_consent`` leaves out customers who refused marketing.
+    """
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     k: int = 5
@@ -132,13 +242,33 @@ class CrossSellConfig:
     offer_suppression_days: int = 90
     restart: float = 0.3
     shrinkage: float = 20.0
+    rules: dict[str, ProductRule] = field(default_factory=lambda: dict(DEFAULT_RULES))
+    respect_consent: bool = True
+
+    def __post_init__(self) -> None:
+        """Check the rules' bounds.
+
+        Raises
+        ------
+        ConfigError
+            If an age or grade bound is negative, or a minimum age exceeds the maximum.
+        """
+        for key, rule in self.rules.items():
+            bounds = (rule.min_age, rule.max_age, rule.max_risk_grade)
+            if any(b is not None and b < 0 for b in bounds):
+                raise ConfigError(f"cross-sell rule {key!r}: bounds must not be negative")
+            if rule.min_age is not None and rule.max_age is not None:
+                if rule.min_age > rule.max_age:
+                    raise ConfigError(f"cross-sell rule {key!r}: min_age is above max_age")
 
 
 @dataclass(frozen=True)
 class CrossSellData:
     """What the engine reads from the graph, once."""
 
-    customers: pd.DataFrame  # customer_id, kind, status, churned_on, influence, since
+    # customer_id, kind, status, churned_on, influence, since, and where the graph has
+    # them birth_date, age, risk_grade, marketing_consent (see customer_limits)
+    customers: pd.DataFrame
     products: pd.DataFrame  # product_id, name, category, eligible
     holdings: pd.DataFrame  # customer_id, product_id, opened_on, closed_on
     ties: pd.DataFrame  # a, b, type, amount, count
@@ -249,6 +379,7 @@ def read_crosssell_data(
         "churned_on",
         "influence",
         "since",
+        *PROFILE_COLUMNS,
     ]
     return CrossSellData(customers[keep], products, holdings, ties, offers, base.balances)
 
@@ -581,16 +712,111 @@ def tie_types_of(ids: pd.Index, ties: pd.DataFrame, a: Array, b: Array) -> Array
     return out
 
 
+#: Customer columns behind the product rules and consent (:func:`customer_limits`).
+PROFILE_COLUMNS = ("birth_date", "age", "risk_grade", "marketing_consent")
+
+
+def rule_limits(
+    rules: dict[str, ProductRule], product_ids: list[str], categories: list[str]
+) -> Array:
+    """Return each product's bounds ``[P, 3]``: min age, max age, max risk grade (NaN: none).
+
+    A product's own rule wins over its category's.
+
+    Examples
+    --------
+    >>> rule_limits({"loan": ProductRule(min_age=18, max_risk_grade=3)},
+    ...             ["LOAN_X", "DEP_Y"], ["loan", "deposit"]).tolist()
+    [[18.0, nan, 3.0], [nan, nan, nan]]
+    """
+    out = np.full((len(product_ids), 3), np.nan)
+    for j, (pid, category) in enumerate(zip(product_ids, categories, strict=True)):
+        rule = rules.get(pid) or rules.get(category)
+        if rule is not None:
+            bounds = (rule.min_age, rule.max_age, rule.max_risk_grade)
+            out[j] = [np.nan if b is None else float(b) for b in bounds]
+    return out
+
+
+def customer_limits(customers: pd.DataFrame, as_of: date) -> tuple[Array, Array, Array]:
+    """Return each customer's age, risk grade (NaN when unknown) and marketing refusal.
+
+    The age is a person's whole years on ``as_of`` from ``birth_date``, else the
+    ``age`` column (a source's stated age); NaN for companies. ``marketing_consent``
+    false (or ``'false'``, ``'N'``) is a refusal; missing columns count as unknown.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"kind": ["person", "person", "company"],
+    ...                       "birth_date": ["2000-06-30", None, "1990-01-01"],
+    ...                       "age": [None, 40, None], "risk_grade": [2, None, 4],
+    ...                       "marketing_consent": [True, "false", None]})
+    >>> age, grade, refused = customer_limits(frame, date(2026, 6, 29))
+    >>> age.tolist(), grade.tolist(), refused.tolist()
+    ([25.0, 40.0, nan], [2.0, nan, 4.0], [False, True, False])
+    """
+    n = len(customers)
+
+    def column(name: str) -> pd.Series:
+        if name in customers.columns:
+            return customers[name].reset_index(drop=True)
+        return pd.Series([None] * n, dtype=object)
+
+    born = pd.to_datetime(column("birth_date"), errors="coerce", format="%Y-%m-%d")
+    before = (born.dt.month > as_of.month) | (
+        (born.dt.month == as_of.month) & (born.dt.day > as_of.day)
+    )
+    counted = (as_of.year - born.dt.year - before.astype(float)).to_numpy(dtype=float)
+    stated = pd.to_numeric(column("age"), errors="coerce").to_numpy(dtype=float)
+    age: Array = np.where(np.isnan(counted), stated, counted)
+    age[column("kind").eq("company").to_numpy()] = np.nan
+    grade = pd.to_numeric(column("risk_grade"), errors="coerce").to_numpy(dtype=float)
+    consent = column("marketing_consent").astype(str).str.lower()
+    refused = consent.isin(("false", "n", "0", "no")).to_numpy()
+    return age, grade, refused
+
+
+def _within_limits(limits: Array, age: Array, grade: Array) -> Array:
+    """``[N, P]``: whose age and grade the products' bounds allow (unknown passes)."""
+    with np.errstate(invalid="ignore"):
+        low = age[:, None] < limits[None, :, 0]
+        high = age[:, None] > limits[None, :, 1]
+        risky = grade[:, None] > limits[None, :, 2]
+    out: Array = ~(low | high | risky)
+    return out
+
+
 def candidates(
     data: CrossSellData,
     signals: Signals,
+    config: CrossSellConfig | None = None,
     offers_since: date | None = None,
+    suppress: bool = True,
 ) -> Array:
     """Which (customer, product) pairs may be recommended.
 
-    Eligible by kind (the product's ``eligible``), not held, active customer, and (when
-    ``offers_since`` is given) not offered since that date.
+    Parameters
+    ----------
+    data : CrossSellData
+        Customers and products.
+    signals : Signals
+        Holdings and the scoring date.
+    config : CrossSellConfig, optional
+        Product rules and ``respect_consent`` (default: :class:`CrossSellConfig`).
+    offers_since : date, optional
+        Leave out products offered to the customer since that date.
+    suppress : bool, default True
+        Apply the suppression rules (consent, recent offers). Training and the
+        evaluation rank what customers could take, so they leave them out.
+
+    Returns
+    -------
+    ndarray of bool
+        ``[customers, products]``: eligible by kind (the product's ``eligible``) and by
+        the product rules (age, risk grade), not held, active customer, and not
+        suppressed.
     """
+    config = config or CrossSellConfig()
     c = data.customers
     p = data.products
     company = c["kind"].eq("company").to_numpy()
@@ -599,6 +825,15 @@ def candidates(
     ok &= ~((eligible == "person")[None, :] & company[:, None])
     ok &= ~((eligible == "company")[None, :] & ~company[:, None])
     ok &= signals.held == 0
+    limits = rule_limits(
+        config.rules,
+        p["product_id"].astype(str).tolist(),
+        p["category"].fillna("").astype(str).tolist(),
+    )
+    age, grade, refused = customer_limits(c, signals.as_of)
+    ok &= _within_limits(limits, age, grade)
+    if suppress and config.respect_consent:
+        ok &= ~refused[:, None]
     churned_on = pd.to_datetime(c["churned_on"], errors="coerce")
     gone = c["status"].eq("churned") & (
         churned_on.isna() | (churned_on < pd.Timestamp(signals.as_of))
@@ -606,7 +841,7 @@ def candidates(
     ok &= ~gone.to_numpy()[:, None]
     since = pd.to_datetime(c["since"], errors="coerce")
     ok &= (since.isna() | (since < pd.Timestamp(signals.as_of))).to_numpy()[:, None]
-    if offers_since is not None and len(data.offers):
+    if suppress and offers_since is not None and len(data.offers):
         o = data.offers[
             (data.offers["at"] >= offers_since.isoformat())
             & (data.offers["at"] < signals.as_of.isoformat())
@@ -767,7 +1002,7 @@ def train(data: CrossSellData, as_of: date, config: CrossSellConfig) -> Model:
     start = shift_months(as_of, -config.window_months)
     before = compute_signals(data, start, config, explain=False)
     after, _ = holdings_at(data, as_of)
-    ok = candidates(data, before)
+    ok = candidates(data, before, config, suppress=False)
     popularity = _adoption_rate(before.held, after, ok)
     company = data.customers["kind"].eq("company").to_numpy()
     x = blend_features(before, balance_level(data, start), company)
@@ -793,9 +1028,13 @@ def recommend(
     signals: Signals,
     config: CrossSellConfig,
     offers_since: date | None = None,
+    suppress: bool = True,
 ) -> tuple[Array, Array]:
-    """Blended scores ``[N, P]`` (NaN where not a candidate) and each pair's contributions."""
-    ok = candidates(data, signals, offers_since)
+    """Blended scores ``[N, P]`` (NaN where not a candidate) and each pair's contributions.
+
+    ``offers_since`` and ``suppress`` are passed to :func:`candidates`.
+    """
+    ok = candidates(data, signals, config, offers_since, suppress)
     company = data.customers["kind"].eq("company").to_numpy()
     x = blend_features(signals, balance_level(data, signals.as_of), company)
     return _blend_scores(model, x, ok)
@@ -967,7 +1206,7 @@ def compute_crosssell(
         model = train(data, as_of, config)
         say(f"trained on {model.training_pairs:,} pairs as of {model.trained_as_of}")
         signals = now.result()
-    ok = candidates(data, signals, offers_since)
+    ok = candidates(data, signals, config, offers_since)
     level = balance_level(data, signals.as_of)
     company = data.customers["kind"].eq("company").to_numpy()
     say(f"signals as of {as_of}")
@@ -1154,6 +1393,7 @@ class ScoringContext:
     product_ids: list[str]
     product_names: list[str]
     eligible: list[str]
+    categories: list[str]  # for the category rules (empty text: unknown)
     blends: list[tuple[Array, Array, Array, float] | None]  # mean, scale, coef, intercept
     popularity: Array
     prior_share: Array  # [P, P]
@@ -1175,10 +1415,13 @@ class ScoringContext:
                 "offer_suppression_days": self.config.offer_suppression_days,
                 "restart": self.config.restart,
                 "shrinkage": self.config.shrinkage,
+                "rules": {key: asdict(rule) for key, rule in self.config.rules.items()},
+                "respect_consent": self.config.respect_consent,
             },
             "product_ids": self.product_ids,
             "product_names": self.product_names,
             "eligible": self.eligible,
+            "categories": self.categories,
             "fitted": [b is not None for b in self.blends],
         }
         p, f = len(self.product_ids), len(FEATURES)
@@ -1213,13 +1456,17 @@ class ScoringContext:
                 (params[j, 0], params[j, 1], params[j, 2], float(intercepts[j])) if fitted else None
                 for j, fitted in enumerate(header["fitted"])
             ]
+            settings = dict(header["config"])
+            if "rules" in settings:  # a context stored before the rules has the defaults
+                settings["rules"] = {k: ProductRule(**v) for k, v in settings["rules"].items()}
             return cls(
                 computed_at=header["computed_at"],
                 as_of=date.fromisoformat(header["as_of"]),
-                config=CrossSellConfig(**header["config"]),
+                config=CrossSellConfig(**settings),
                 product_ids=header["product_ids"],
                 product_names=header["product_names"],
                 eligible=header["eligible"],
+                categories=header.get("categories") or [""] * len(header["product_ids"]),
                 blends=blends,
                 popularity=z["popularity"],
                 prior_share=z["prior_share"],
@@ -1266,6 +1513,7 @@ def scoring_context(
         .astype(str)
         .tolist(),
         eligible=data.products["eligible"].fillna("both").astype(str).tolist(),
+        categories=data.products["category"].fillna("").astype(str).tolist(),
         blends=blends,
         popularity=np.asarray(model.popularity, dtype=float),
         prior_share=signals.prior_share,
@@ -1540,6 +1788,12 @@ def _allowed_one(
     ok &= ~((eligible == "person") & company)
     ok &= ~((eligible == "company") & (not company))
     ok &= ~np.isin(np.array(context.product_ids), sorted(offered))
+    profile = pd.DataFrame([{col: c.get(col) for col in ("kind", *PROFILE_COLUMNS)}])
+    age, grade, refused = customer_limits(profile, as_of)
+    limits = rule_limits(context.config.rules, context.product_ids, context.categories)
+    ok &= _within_limits(limits, age, grade)[0]
+    if context.config.respect_consent and refused[0]:
+        ok[:] = False
     churned_on = _day(c.get("churned_on"))
     if (c.get("status") or "active") == "churned" and (churned_on is None or churned_on < as_of):
         ok[:] = False

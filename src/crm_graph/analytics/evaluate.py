@@ -247,8 +247,9 @@ def crosssell_scores(db: Database, truth_dir: Path, k: int = 5) -> dict[str, Any
 
     Rankers: each signal alone, the blend, a popularity baseline (recent adoption
     rate) and a non-graph collaborative-filtering baseline (truncated SVD of the
-    customer-product matrix). All rank the same candidates (eligible, not held,
-    active customers; offer suppression is a business rule and is left out); a
+    customer-product matrix). All rank the same candidates (eligible by kind and by
+    the product rules, not held, active customers; suppression, for recent offers
+    and refused consent, is a business rule and is left out); a
     customer counts when the person it represents opened at least one candidate in
     the horizon.
 
@@ -273,8 +274,8 @@ def crosssell_scores(db: Database, truth_dir: Path, k: int = 5) -> dict[str, Any
     except ConfigError:
         return None
     signals = cs.compute_signals(data, as_of, config, explain=False)
-    blend, _ = cs.recommend(data, model, signals, config)
-    ok = cs.candidates(data, signals)
+    blend, _ = cs.recommend(data, model, signals, config, suppress=False)
+    ok = cs.candidates(data, signals, config, suppress=False)
     future = pd.read_csv(truth_dir / "future_adoptions.csv", dtype=str, keep_default_na=False)
     future = future.merge(person_customers(db, truth_dir), on="person_id")
     ids = pd.Index(data.customers["customer_id"])

@@ -109,10 +109,20 @@ class Customer360(BaseModel):
     has: dict[str, Any] = Field(
         examples=[{"aum": 1250000.0, "products": ["DEP_CURRENT", "WEALTH_MGMT"], "accounts": []}]
     )
-    can_do: dict[str, Any] = Field(examples=[{"channels": [{"channel_id": "mobile_banking"}]}])
+    can_do: dict[str, Any] = Field(
+        examples=[{"channels": [{"channel_id": "mobile_banking"}], "marketing_consent": True}]
+    )
     did: dict[str, Any] = Field(examples=[{"contacts": [], "transfers": {"partners_out": 2}}])
     scores: dict[str, Any] = Field(
-        examples=[{"tier": "wealth", "community": 12, "churn_risk": 0.82, "churn_drivers": []}]
+        examples=[
+            {
+                "risk_grade": 2,
+                "tier": "wealth",
+                "community": 12,
+                "churn_risk": 0.82,
+                "churn_drivers": [],
+            }
+        ]
     )
     sources: list[dict[str, Any]] = Field(
         examples=[[{"system": "core_banking", "record_id": "CB203263240", "rule": "id_number"}]]

@@ -21,8 +21,10 @@ admin       everything                                                  yes
 
 Personal data in API answers is a person's name (resident ids, phones, emails and
 addresses never leave the source files unmasked: source records keep masked values
-and keyed hashes only). For roles without PII access, person names are masked to
-their first character (``王**``); company names are not personal data and stay.
+and keyed hashes only; the golden customer's birth date, which the cross-sell age
+rules read, is not in any answer). For roles without PII access, person names are
+masked to their first character (``王**``); company names are not personal data and
+stay.
 """
 
 from __future__ import annotations

@@ -86,14 +86,23 @@ def generate_bank(
     say = progress or (lambda _: None)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    world_seed, sim_seed, export_seed = np.random.SeedSequence(seed).spawn(3)
+    # a fourth stream for the customer profiles (risk grade, consent) leaves the bytes the
+    # first three streams drew unchanged: SeedSequence children depend on their index only
+    world_seed, sim_seed, export_seed, profile_seed = np.random.SeedSequence(seed).spawn(4)
 
     say(f"Drawing {customers:,} customers, communities and ties")
     world = build_world(np.random.default_rng(world_seed), customers, mixing)
     say(f"Simulating 42 months of adoption and churn over {len(world.ties):,} ties")
     sim = simulate(np.random.default_rng(sim_seed), world)
     say("Writing the source systems and the ground truth")
-    exporter = Exporter(out, world, sim, noise, np.random.default_rng(export_seed))
+    exporter = Exporter(
+        out,
+        world,
+        sim,
+        noise,
+        np.random.default_rng(export_seed),
+        np.random.default_rng(profile_seed),
+    )
     facts = write_silos(exporter)
 
     noisy = {}

@@ -80,6 +80,7 @@ class Exporter:
     sim: Simulation
     noise: float
     rng: np.random.Generator
+    profile_rng: np.random.Generator  # risk grades and consent (a stream of their own)
     stats: dict[str, FileStats] = field(default_factory=dict)
     identities: list[tuple[Array, Array, Array]] = field(default_factory=list)
 
@@ -383,6 +384,32 @@ def _transpose(value: str, rng: np.random.Generator) -> str:
     return value[:k] + value[k + 1] + value[k] + value[k + 2 :]
 
 
+#: Share of customers in each internal credit risk grade, 1 (lowest risk) to 5.
+RISK_GRADE_SHARES = (0.20, 0.35, 0.30, 0.10, 0.05)
+
+
+def _profiles(rng: np.random.Generator, w: World, ents: Array) -> dict[str, Array]:
+    """Return the risk grade and the marketing consent of each core banking record.
+
+    The grade ranks a latent credit score (income within the customer's kind, less
+    dissatisfaction, plus noise) into :data:`RISK_GRADE_SHARES`; about 7% of customers
+    refuse marketing, the dissatisfied more often.
+    """
+    n = w.n
+    income_rank = np.empty(n)
+    for group in (w.kind == PERSON, w.kind != PERSON):
+        members = np.flatnonzero(group)
+        income_rank[members] = np.argsort(np.argsort(w.income[members])) / max(members.size, 1)
+    score = income_rank - 0.15 * w.dissatisfaction + rng.normal(0.0, 0.25, n)
+    cuts = np.quantile(score, np.cumsum(RISK_GRADE_SHARES[::-1])[:-1])
+    grade = 5 - np.searchsorted(cuts, score, side="right")
+    refuse = rng.random(n) < 0.04 + 0.03 * np.minimum(w.dissatisfaction, 3.0)
+    return {
+        "risk_grade": grade[ents].astype(str),
+        "marketing_consent": np.where(refuse[ents], "N", "Y"),
+    }
+
+
 def _main_record_of(n: int, ents: Array, record_ids: Array) -> Array:
     """Map each entity to its main record id in a system (its first record; None if absent)."""
     out: Array = np.empty(n, dtype=object)
@@ -491,6 +518,7 @@ def write_silos(ex: Exporter) -> dict[str, Any]:
             "opened_on": _dates(rng, opened_month),
             "status": status,
             "closed_on": closed,
+            **_profiles(ex.profile_rng, w, ents),
         },
         invalid=invalid,
         noisy=noisy,

@@ -52,6 +52,7 @@ AnyRole = Annotated[
 Browsing = Annotated[Caller, Depends(require(Role.ANALYST, Role.MARKETING))]
 
 _SCORES = (
+    "risk_grade",  # the bank's credit grade, 1 lowest risk to 5, from core banking
     "tier",
     "value_score",
     "community",
@@ -102,7 +103,11 @@ def get_customer(customer_id: CustomerId, db: DbDep, caller: AnyRole) -> Custome
             "accounts": accounts,
             "balances": [{"month": m, "balance": b} for m, b in zip(months, history, strict=False)],
         },
-        can_do={"channels": [ch for ch in row["channels"] if ch]},
+        can_do={
+            "channels": [ch for ch in row["channels"] if ch],
+            # false: refused marketing (no recommendations are made); None: not recorded
+            "marketing_consent": c.get("marketing_consent"),
+        },
         did={"contacts": [k for k in row["contacts"] if k], "transfers": row["transfers"]},
         scores={k: c.get(k) for k in _SCORES},
         sources=sources,
