@@ -15,6 +15,7 @@ from bench import (
     api,
     campaign,
     churn,
+    churn_bound,
     clusters,
     crosssell,
     generate,
@@ -58,6 +59,7 @@ def main() -> None:
     parser.add_argument("--load-sizes", default="10000,100000,1000000")
     parser.add_argument("--cluster-sizes", default="100000,1000000")
     parser.add_argument("--churn-sizes", default="20000,100000")
+    parser.add_argument("--bound-sizes", default="100000,1000000")
     parser.add_argument("--crosssell-sizes", default="20000,100000")
     parser.add_argument("--campaign-sizes", default="20000,100000")
     parser.add_argument("--pipeline-sizes", default="10000,100000")
@@ -74,8 +76,8 @@ def main() -> None:
     )
     parser.add_argument("--resolution-sizes", default="20000")
     steps = [
-        "generate", "load", "sweep", "clusters", "churn", "crosssell", "campaign", "api",
-        "pipeline", "resolution",
+        "generate", "load", "sweep", "clusters", "churn", "churn_bound", "crosssell",
+        "campaign", "api", "pipeline", "resolution",
     ]  # fmt: skip
     parser.add_argument("--only", choices=steps, default=None)
     args = parser.parse_args()
@@ -92,6 +94,8 @@ def main() -> None:
         bench_clusters([int(s) for s in args.cluster_sizes.split(",")])
     if args.only in (None, "churn"):
         bench_churn([int(s) for s in args.churn_sizes.split(",")])
+    if args.only in (None, "churn_bound"):
+        bench_churn_bound([int(s) for s in args.bound_sizes.split(",")])
     if args.only in (None, "crosssell"):
         bench_crosssell([int(s) for s in args.crosssell_sizes.split(",")])
     if args.only in (None, "campaign"):
@@ -185,6 +189,20 @@ def bench_api() -> None:
         "counted from the scheduled send time, so queueing is not hidden), once as fast as "
         "the connections go (closed loop). Server, generator and Neo4j share the two "
         "cores.\n\n" + api.markdown(results),
+    )
+
+
+def bench_churn_bound(sizes: list[int]) -> None:
+    results = churn_bound.run(sizes)
+    _write(
+        "churn_bound",
+        f"Measured {date.today().isoformat()} on {machine()} by `python -m bench --only "
+        f"churn_bound` (bench/churn_bound.py, no database): the generator's world and "
+        f"simulation drawn in memory (seed 7) with each contagion strength; AUC over the "
+        f"customers active at the cutoff, positives: churned in the six months after; the "
+        f"expected contagion from {churn_bound.RUNS} Monte Carlo runs of the generator's "
+        f"churn process from the cutoff; noisy own: the own log-hazard plus Gaussian "
+        f"noise, sigma {churn_bound.NOISE}.\n\n" + churn_bound.markdown(results),
     )
 
 

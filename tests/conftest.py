@@ -257,3 +257,17 @@ def scratch_settings(folder: Path, instance: str, heap: str = "512m", **extra: A
         neo4j_password=f"crm-graph-{instance}",  # type: ignore[arg-type]
         **extra,
     )
+
+
+@contextmanager
+def scratch_server(
+    folder: Path, instance: str, heap: str = "512m"
+) -> Iterator[tuple[Settings, LocalNeo4j]]:
+    """Start a throwaway local Neo4j (:func:`scratch_settings`); stop it on the way out."""
+    settings = scratch_settings(folder, instance, heap=heap)
+    server = LocalNeo4j(settings)
+    server.start()
+    try:
+        yield settings, server
+    finally:
+        server.stop()

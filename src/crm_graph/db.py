@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -601,22 +601,44 @@ class Database:
         ) as session:
             yield session
 
-    def clear(self, batch_size: int = 10_000) -> int:
+    def clear(
+        self,
+        batch_size: int = 10_000,
+        progress: Callable[[str], None] | None = None,
+        every: int = 1_000_000,
+    ) -> int:
         """Delete every node and relationship, in batches; keep the schema.
 
         Relationships go first, so that a hub (a channel or product with hundreds of
         thousands of relationships) never has to be deleted in one transaction.
+
+        Parameters
+        ----------
+        batch_size : int, default 10,000
+            Entities per transaction.
+        progress : callable, optional
+            Called with a line each time another ``every`` relationships, and then
+            nodes, are deleted.
+        every : int, default 1,000,000
+            How often ``progress`` hears.
 
         Returns
         -------
         int
             The number of nodes deleted.
         """
-        while self.write("admin/delete_relationships_batch", limit=batch_size)[0]["deleted"]:
-            pass
-        nodes = 0
+        say = progress or (lambda _: None)
+        relationships = nodes = 0
+        while deleted := self.write("admin/delete_relationships_batch", limit=batch_size)[0][
+            "deleted"
+        ]:
+            relationships += deleted
+            if relationships % every < deleted:
+                say(f"{relationships:,} relationships deleted")
         while deleted := self.write("admin/delete_nodes_batch", limit=batch_size)[0]["deleted"]:
             nodes += deleted
+            if nodes % every < deleted:
+                say(f"{nodes:,} nodes deleted")
         return nodes
 
     def init_schema(self) -> int:

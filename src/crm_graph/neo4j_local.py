@@ -39,6 +39,7 @@ from pathlib import Path
 
 from crm_graph.config import GDS_VERSION, NEO4J_VERSION, Settings
 from crm_graph.errors import (
+    ConfigError,
     DatabaseUnavailable,
     JavaNotFound,
     PortInUse,
@@ -620,6 +621,37 @@ dbms.usage_report.enabled=false
         self.progress(f"Stopping Neo4j (pid {pid})")
         self._terminate(pid)
         return True
+
+    def wipe(self) -> ServerStatus:
+        """Empty the graph by deleting its database's store files, then start again.
+
+        Deleting tens of millions of nodes with Cypher takes about half an hour; a
+        stopped server's store files go in seconds and the server creates the
+        database again, empty, when it starts. The ``system`` database (users,
+        the password) is kept. Constraints and indexes go with the store; the
+        loader creates them again.
+
+        Returns
+        -------
+        ServerStatus
+            The started server.
+
+        Raises
+        ------
+        ConfigError
+            If the configured database is ``system``.
+        """
+        name = self.settings.neo4j_database
+        if name == "system":
+            raise ConfigError("refusing to wipe the system database")
+        self.stop()
+        data = self.home / "data"
+        for sub in ("databases", "transactions"):
+            target = data / sub / name
+            if target.exists():
+                self.progress(f"Deleting {target}")
+                shutil.rmtree(target)
+        return self.start()
 
     def status(self) -> ServerStatus:
         """Report whether the server runs and which versions it has."""

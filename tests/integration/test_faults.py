@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import cli_env, empty_graph, run_cli, scratch_settings
+from tests.conftest import cli_env, empty_graph, run_cli, scratch_server
 
 from crm_graph.config import Settings
 from crm_graph.db import Database, connect
@@ -120,13 +120,8 @@ def test_two_loads_of_one_extract_at_once_make_no_duplicates(
 @pytest.fixture
 def own_server(tmp_path: Path) -> Iterator[tuple[Settings, LocalNeo4j]]:
     """A second local Neo4j that this test may stop and start."""
-    settings = scratch_settings(tmp_path, "faulttest", heap="1g")
-    server = LocalNeo4j(settings)
-    server.start()
-    try:
-        yield settings, server
-    finally:
-        server.stop()
+    with scratch_server(tmp_path, "faulttest", heap="1g") as started:
+        yield started
 
 
 def test_neo4j_stopped_mid_load_fails_clearly_and_the_rerun_completes(

@@ -163,6 +163,25 @@ def test_churn_is_higher_among_neighbours_of_churners(
     assert rate_near > 1.5 * rate_far
 
 
+def test_contagion_strength_sets_the_share_of_peer_driven_churn() -> None:
+    from crm_graph.generate.simulate import CHURN_REASONS, simulate
+    from crm_graph.generate.world import build_world
+
+    world = build_world(np.random.default_rng(3), 20_000, 0.2)
+    peer = CHURN_REASONS.index("peer_influence")
+    shares, churners = [], []
+    for contagion in (0.0, 25.0, 100.0):
+        sim = simulate(np.random.default_rng(4), world, contagion=contagion)
+        left = sim.churn_month >= 0
+        churners.append(int(left.sum()))
+        shares.append(float((sim.churn_reason[left] == peer).mean()))
+    # without contagion, "peer influence" is only a churner who happened to have a
+    # recently churned tie; with it, ties drive more and more of the churn
+    assert churners[0] < churners[1] < churners[2]
+    assert shares[0] < 0.12 < shares[1] < shares[2]
+    assert shares[2] > 0.5
+
+
 def test_future_churners_show_early_signals(bank: Path, person_of_cb: dict[str, str]) -> None:
     bal = _read(bank, "core_banking/balances.csv")
     bal["balance"] = bal.balance.astype(float)

@@ -30,6 +30,8 @@ __all__ = [
     "HORIZON_MONTHS",
     "PRODUCT_IDS",
     "Simulation",
+    "churn_hazard",
+    "own_churn_hazard",
     "simulate",
 ]
 
@@ -114,7 +116,56 @@ def _attributes(world: World) -> tuple[Array, Array, Array]:
     return init * mult, hazard * mult, mult
 
 
-def simulate(rng: np.random.Generator, world: World) -> Simulation:
+def own_churn_hazard(world: World) -> Array:
+    """Monthly churn hazard of every entity before contagion.
+
+    ``CHURN_BASE x exp(0.8 (dissatisfaction - 1))``, 0.6 times that for companies.
+
+    Parameters
+    ----------
+    world : World
+        Entities from :func:`~crm_graph.generate.world.build_world`.
+
+    Returns
+    -------
+    ndarray
+        float64 [N].
+    """
+    base = CHURN_BASE * np.where(world.kind == COMPANY, 0.6, 1.0)
+    out: Array = base * np.exp(0.8 * (world.dissatisfaction - 1.0))
+    return out
+
+
+def churn_hazard(own: Array, churn_exposure: Array, contagion: float = CONTAGION) -> Array:
+    """Monthly churn hazard given the exposure to recent churners.
+
+    Parameters
+    ----------
+    own : ndarray
+        From :func:`own_churn_hazard`.
+    churn_exposure : ndarray
+        Tie-weighted share of neighbours who churned in the last six months,
+        influencers counting three times.
+    contagion : float, default CONTAGION
+        How much a fully exposed entity's hazard is multiplied by (plus one).
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    A fully exposed customer (the exposure is capped at 1) is 26 times likelier to leave:
+
+    >>> h = churn_hazard(np.array([0.001, 0.001]), np.array([0.0, 2.0]), contagion=25.0)
+    >>> np.round(h, 6).tolist()
+    [0.001, 0.026]
+    """
+    out: Array = own * (1.0 + contagion * np.minimum(churn_exposure, 1.0))
+    return out
+
+
+def simulate(rng: np.random.Generator, world: World, contagion: float = CONTAGION) -> Simulation:
     """Run the monthly adoption and churn process.
 
     Parameters
@@ -123,6 +174,10 @@ def simulate(rng: np.random.Generator, world: World) -> Simulation:
         Seeded generator.
     world : World
         Entities and ties from :func:`~crm_graph.generate.world.build_world`.
+    contagion : float, default CONTAGION
+        Strength of churn contagion (:func:`churn_hazard`); other values are for
+        studies of the model (``bench/churn_bound.py``), the generated banks use
+        the default.
 
     Returns
     -------
@@ -155,8 +210,7 @@ def simulate(rng: np.random.Generator, world: World) -> Simulation:
     sync_payroll(-1)
 
     influence_weight = np.where(world.influencer, 3.0, 1.0).astype(np.float32)
-    base_churn = CHURN_BASE * np.where(world.kind == COMPANY, 0.6, 1.0)
-    dissat = np.exp(0.8 * (world.dissatisfaction - 1.0))
+    own_hazard = own_churn_hazard(world)
     competitor_weights = np.array([0.25, 0.2, 0.2, 0.12, 0.15, 0.08])
     # neighbour lists for "follow the neighbour's competitor"
     indptr, indices = adjacency.indptr, adjacency.indices
@@ -177,7 +231,7 @@ def simulate(rng: np.random.Generator, world: World) -> Simulation:
         # churn
         recent_churn = (churn_month >= 0) & (churn_month >= month - 6)
         churn_exposure = adjacency @ (recent_churn * influence_weight)
-        hc = base_churn * dissat * (1.0 + CONTAGION * np.minimum(churn_exposure, 1.0))
+        hc = churn_hazard(own_hazard, churn_exposure, contagion)
         leaving = alive & (rng.random(n) < hc)
         idx = np.flatnonzero(leaving)
         if idx.size:
