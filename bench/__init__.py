@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -45,25 +46,52 @@ def loaded_bank_child(body: str, seed: int = 7, mixing: float = 0.2) -> str:
     return prelude + body + "\ndb.close()\n"
 
 
-def run_code(code: str, args: list[str], what: str) -> dict[str, Any]:
+def run_code(code: str, args: list[str], what: str, timeout: float | None = None) -> dict[str, Any]:
     """Run ``code`` in a fresh Python process with ``args``; return its last JSON line.
 
     A fresh process per measurement makes its peak RSS its own. What the child writes
-    to stderr (progress lines, warnings) is passed on as it comes.
+    to stderr (progress lines, warnings) is passed on as it comes. With ``timeout``
+    (seconds) a child still running then is killed and :class:`StepTimeout` raised.
     """
-    with tempfile.TemporaryFile("w+") as stdout:  # a file: a full pipe cannot block it
-        proc = subprocess.Popen(
+    with (
+        tempfile.TemporaryFile("w+") as stdout,  # a file: a full pipe cannot block it
+        subprocess.Popen(
             [sys.executable, "-c", code, *args], stdout=stdout, stderr=subprocess.PIPE, text=True
-        )
-        tail: list[str] = []
-        for line in proc.stderr or ():
-            sys.stderr.write(line)
-            tail = [*tail[-40:], line]
-        if proc.wait() != 0:
+        ) as proc,
+    ):
+        expired = threading.Event()
+
+        def kill() -> None:
+            expired.set()
+            proc.kill()
+
+        timer = threading.Timer(timeout, kill) if timeout else None
+        if timer:
+            timer.start()
+        try:
+            tail: list[str] = []
+            for line in proc.stderr or ():
+                sys.stderr.write(line)
+                tail = [*tail[-40:], line]
+            rc = proc.wait()
+        finally:
+            if timer:
+                timer.cancel()
+        if expired.is_set():
+            raise StepTimeout(what, timeout or 0.0)
+        if rc != 0:
             raise RuntimeError(f"{what} bench failed:\n{''.join(tail)[-2000:]}")
         stdout.seek(0)
         result: dict[str, Any] = json.loads(stdout.read().strip().splitlines()[-1])
     return result
+
+
+class StepTimeout(RuntimeError):
+    """A benchmark child ran past its time limit and was killed."""
+
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(f"{what} did not finish in {seconds:,.0f} s (killed)")
+        self.seconds = seconds
 
 
 def run_child(code: str, customers: int, what: str) -> dict[str, Any]:

@@ -66,7 +66,11 @@ def main() -> None:
     parser.add_argument(
         "--pipeline-steps",
         default=",".join(pipeline.STEPS),
-        help="a subset of the pipeline's steps, in order (later ones run on the graph left)",
+        help=(
+            "a subset of the pipeline's steps, in order (later ones run on the graph left); "
+            "named steps run at every size, also networkx and admin_import above their "
+            "size limits"
+        ),
     )
     parser.add_argument(
         "--pipeline-dir",
@@ -109,6 +113,7 @@ def main() -> None:
             [int(s) for s in args.pipeline_sizes.split(",")],
             tuple(args.pipeline_steps.split(",")),
             args.pipeline_dir,
+            size_limits=args.pipeline_steps == ",".join(pipeline.STEPS),
         )
 
 
@@ -126,8 +131,10 @@ def bench_resolution(sizes: list[int]) -> None:
     )
 
 
-def bench_pipeline(sizes: list[int], steps: tuple[str, ...], bank_dir: Path | None) -> None:
-    rows = pipeline.merge(pipeline.run(sizes, steps, bank_dir))
+def bench_pipeline(
+    sizes: list[int], steps: tuple[str, ...], bank_dir: Path | None, *, size_limits: bool
+) -> None:
+    rows = pipeline.merge(pipeline.run(sizes, steps, bank_dir, size_limits=size_limits))
     _write(
         "pipeline",
         f"Measured {date.today().isoformat()} on {machine()} by `make bench` "

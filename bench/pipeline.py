@@ -25,12 +25,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bench import run_code
+from bench import StepTimeout, run_code
 
+#: The whole pipeline (no steps named) runs networkx clusters up to this size ...
 NETWORKX_UP_TO = 100_000
-#: neo4j-admin import is compared up to this size: exporting the 1M graph to the
-#: importer's CSVs streams about 46M rows through Python, longer than the load itself.
+#: ... and neo4j-admin import up to this one: exporting the 1M graph to the importer's
+#: CSVs streams about 50M rows through Python, about as long as the load itself.
+#: Steps named with ``--pipeline-steps`` run at every size.
 ADMIN_IMPORT_UP_TO = 100_000
+#: Seconds a step may run before it is killed and recorded as not finished.
+STEP_LIMIT_S = {"clusters_networkx": 1800.0}
 #: Seconds of load per endpoint and offered rate in the ``api`` step (bench/api.py).
 API_SECONDS = 10.0
 
@@ -164,13 +168,20 @@ RESULTS = Path(__file__).resolve().parent / "results" / "pipeline.json"
 
 
 def run(
-    sizes: list[int], steps: tuple[str, ...] = STEPS, bank_dir: Path | None = None
+    sizes: list[int],
+    steps: tuple[str, ...] = STEPS,
+    bank_dir: Path | None = None,
+    *,
+    size_limits: bool = True,
 ) -> list[dict[str, Any]]:
     """Run ``steps`` at every size; return one result per size.
 
     With ``bank_dir`` the generated bank of each size is kept in ``bank_dir/<size>``
     (so that a later call can run the remaining steps on the same bank and graph);
-    without it a temporary folder is used and removed.
+    without it a temporary folder is used and removed. With ``size_limits`` the
+    networkx clusters and the bulk import are left out above ``NETWORKX_UP_TO`` and
+    ``ADMIN_IMPORT_UP_TO`` customers. A step running longer than its
+    ``STEP_LIMIT_S`` is killed and recorded as not finished.
     """
     unknown = set(steps) - set(STEPS)
     if unknown:
@@ -181,8 +192,9 @@ def run(
             out = (bank_dir / str(n)) if bank_dir else Path(tmp) / "bank"
             done: dict[str, dict[str, Any]] = {}
             for step in steps:
-                if (step == "clusters_networkx" and n > NETWORKX_UP_TO) or (
-                    step == "admin_import" and n > ADMIN_IMPORT_UP_TO
+                if size_limits and (
+                    (step == "clusters_networkx" and n > NETWORKX_UP_TO)
+                    or (step == "admin_import" and n > ADMIN_IMPORT_UP_TO)
                 ):
                     continue
                 try:
@@ -190,7 +202,13 @@ def run(
                         STEP.replace("API_SECONDS", repr(API_SECONDS)),
                         [step, str(n), str(out)],
                         f"pipeline {step} at {n}",
+                        timeout=STEP_LIMIT_S.get(step),
                     )
+                except StepTimeout as exc:
+                    done[step] = {"error": str(exc), "limit_s": exc.seconds}
+                    done[step]["measured"] = date.today().isoformat()
+                    print(f"pipeline {n:>9,} {step:<18} {exc}", flush=True)
+                    continue
                 except RuntimeError as exc:
                     # a failed step is a result too (the table says so); later steps
                     # still run on what the earlier ones left, unless there is no graph
@@ -246,6 +264,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
             x = s.get(name)
             if not x:
                 return "not run"
+            if "limit_s" in x:
+                return f"did not finish in {x['limit_s']:,.0f} s"
             if "error" in x:
                 return f"failed ({x['error']})"
             return f"{x['seconds']:.1f} s, {x['peak_rss_mib']:,.0f} MiB"

@@ -97,3 +97,20 @@ def test_api_cell_shows_errors_and_failures() -> None:
 def test_unknown_step_is_refused_before_anything_runs() -> None:
     with pytest.raises(ValueError, match="unknown pipeline steps"):
         pipeline.run([10], ("load", "api_typo"))
+
+
+def test_a_step_past_its_time_limit_is_killed_and_shown_as_not_finished() -> None:
+    from bench import StepTimeout, run_code
+
+    with pytest.raises(StepTimeout, match=r"did not finish in 0 s") as caught:
+        run_code("import time; time.sleep(30)", [], "sleeper", timeout=0.2)
+    assert caught.value.seconds == 0.2
+    steps = {"clusters_networkx": {"error": str(caught.value), "limit_s": 1800.0}}
+    row = pipeline.markdown([{"customers": 1000, "steps": steps}]).splitlines()[2]
+    assert "did not finish in 1,800 s" in row
+
+
+def test_a_child_within_its_time_limit_returns_its_last_json_line() -> None:
+    from bench import run_code
+
+    assert run_code("print('{\"a\": 1}')", [], "quick", timeout=30.0) == {"a": 1}

@@ -168,6 +168,33 @@ def test_plan_groups_budget_control_and_ranking() -> None:
     assert set(plan.seed_comparison) == {"greedy", "top_degree", "top_pagerank"}
 
 
+def test_the_rows_order_does_not_change_the_plan() -> None:
+    """The database returns ties in no set order; the plan must not depend on it."""
+    request = CampaignRequest(product_id="P", budget=12, seeds=3, control_share=0.2)
+    config = CampaignConfig(simulations=50)
+    family = _ties()
+    transfers = family.assign(type="TRANSFERS", amount=500.0, count=3)
+    ties = pd.DataFrame({k: [*family[k], *transfers[k]] for k in family.columns})
+    plans = [
+        plan_from_frames(
+            _audience().sample(frac=1.0, random_state=order),
+            ties.sample(frac=1.0, random_state=order),
+            request,
+            config,
+            "Card",
+            date(2026, 1, 1),
+        )
+        for order in range(3)
+    ]
+    first = plans[0]
+    for other in plans[1:]:
+        assert [(t.customer_id, t.group) for t in other.contacts] == [
+            (t.customer_id, t.group) for t in first.contacts
+        ]
+        assert [t.customer_id for t in other.control] == [t.customer_id for t in first.control]
+        assert other.seed_comparison == first.seed_comparison
+
+
 def test_a_channel_filter_sends_everyone_through_it() -> None:
     plan = _plan(budget=10, seeds=0, control_share=0.0, channel="call_center")
     assert {t.channel for t in plan.contacts} == {"call_center"}

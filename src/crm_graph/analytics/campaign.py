@@ -415,10 +415,16 @@ def plan_from_frames(
     Returns
     -------
     CampaignPlan
-        With a fresh ``campaign_id``; nothing is written.
+        With a fresh ``campaign_id``; nothing is written. The rows' order in
+        ``audience`` and ``ties`` does not matter: the same frames in any order give
+        the same plan.
     """
     started = time.perf_counter()
     starts = request.starts_on or today
+    # the same graph gives the same plan, whatever order the database returned it in:
+    # the cascade samples draw one number per tie, in tie order
+    audience = audience.sort_values("customer_id", kind="stable", ignore_index=True)
+    ties = ties.sort_values(["a", "b", "type"], kind="stable", ignore_index=True)
     ids = pd.Index(
         pd.unique(pd.concat([audience["customer_id"], ties["a"], ties["b"]], ignore_index=True))
     )
