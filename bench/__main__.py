@@ -143,9 +143,10 @@ def bench_pipeline(
         "peak RSS (Neo4j's own memory is not in it: the server is a separate JVM with a "
         "fixed heap and page cache). The load's ratio: its time over `neo4j-admin database "
         "import full` building the same graph offline from CSVs exported after the load "
-        "(the export not timed; up to 100k customers). API: `crm-graph serve` (one uvicorn "
+        "(the export not timed). API: `crm-graph serve` (one uvicorn "
         "worker) and a load generator in a second process on loopback, 8 keep-alive "
-        "connections, 10 s per endpoint at 200 requests/s offered (p50, p99) and 10 s as "
+        "connections, each run after a warm-up (3 s before 2026-12-07, 10 s since), 10 s "
+        "per endpoint at 200 requests/s offered (p50, p99) and 10 s as "
         "fast as it goes (requests/s); customers from the retention list; server peak: "
         "the largest RSS of the serving and load processes; CPU steal (where recorded): "
         "the largest share of the machine's CPU time its hypervisor took during one of "
@@ -184,17 +185,18 @@ def bench_crosssell(sizes: list[int]) -> None:
 
 
 def bench_api() -> None:
-    results = api.run()
+    results = api.run(repeats=3)
     _write(
         "api",
         f"Measured {date.today().isoformat()} on {machine()} by `python -m bench --only api` "
         "(bench/api.py) on the graph the cross-sell benchmark leaves behind (100,000 "
         f"customers, analyzed): `crm-graph serve --workers {api.WORKERS}` and a load generator "
-        f"in a second process on loopback, {api.CONCURRENCY} keep-alive connections, 3 s "
-        "warm-up, then 20 s per endpoint and load over 200 customers from the retention "
-        f"list: once offered {api.RATE:.0f} requests/s at fixed times (open loop; latency "
-        "counted from the scheduled send time, so queueing is not hidden), once as fast as "
-        "the connections go (closed loop). Server, generator and Neo4j share the two "
+        f"in a second process on loopback, {api.CONCURRENCY} keep-alive connections, "
+        f"{api.WARM_UP_S:.0f} s warm-up before each run, then 20 s per endpoint and load over "
+        "200 customers from the retention list: three times offered "
+        f"{api.RATE:.0f} requests/s at fixed times (open loop; latency counted from the "
+        "scheduled send time, so queueing is not hidden), once as fast as the connections "
+        "go (closed loop). Server, generator and Neo4j share the two "
         "cores.\n\n" + api.markdown(results),
     )
 

@@ -114,3 +114,10 @@ def test_a_child_within_its_time_limit_returns_its_last_json_line() -> None:
     from bench import run_code
 
     assert run_code("print('{\"a\": 1}')", [], "quick", timeout=30.0) == {"a": 1}
+
+
+def test_the_api_bench_refuses_no_runs_before_serving() -> None:
+    from bench import api
+
+    with pytest.raises(ValueError, match="repeats must be at least 1"):
+        api.run(repeats=0)
