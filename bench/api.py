@@ -182,7 +182,7 @@ def run(
             if only is not None and name not in only:
                 continue
             offered = ON_DEMAND_RATE if name.endswith("on demand") else RATE
-            for attempt, rate in [(k + 1, offered) for k in range(repeats)] + [(1, 0.0)]:
+            for attempt, rate in enumerate([offered] * repeats + [0.0], start=1):
                 before = _cpu_times()
                 proc = subprocess.run(
                     [
