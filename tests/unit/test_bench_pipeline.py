@@ -68,6 +68,20 @@ def test_api_cell_gives_p50_p99_at_the_offered_rate_and_the_flat_out_rate() -> N
     )
 
 
+def test_api_cell_gives_one_p50_p99_pair_per_run_at_the_offered_rate() -> None:
+    step = _api()
+    runs: list[dict[str, object]] = step["endpoints"]  # type: ignore[assignment]
+    first = runs[0]
+    repeated = [
+        {**first, "load": f"200 req/s offered, run {i} of 3", "p99_ms": p99}
+        for i, p99 in enumerate((30.0, 55.5, 12.25), start=1)
+    ]
+    step["endpoints"] = repeated + runs[1:]
+    assert pipeline.api_cell(step).startswith(
+        "4.0 / 30.0, 4.0 / 55.5, 4.0 / 12.2 ms, 250 req/s; 3.0 / 20.0 ms, 400 req/s"
+    )
+
+
 def test_api_cell_shows_the_largest_cpu_steal_where_recorded() -> None:
     step = _api()
     runs = step["endpoints"]
