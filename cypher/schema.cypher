@@ -13,6 +13,7 @@ CREATE CONSTRAINT competitor_id IF NOT EXISTS FOR (n:Competitor) REQUIRE n.compe
 CREATE CONSTRAINT campaign_id IF NOT EXISTS FOR (n:Campaign) REQUIRE n.campaign_id IS UNIQUE;
 CREATE CONSTRAINT application_id IF NOT EXISTS FOR (n:Application) REQUIRE n.application_id IS UNIQUE;
 CREATE CONSTRAINT resolution_event_id IF NOT EXISTS FOR (n:ResolutionEvent) REQUIRE n.event_id IS UNIQUE;
+CREATE CONSTRAINT resolution_conflict_id IF NOT EXISTS FOR (n:ResolutionConflict) REQUIRE n.conflict_id IS UNIQUE;
 CREATE CONSTRAINT cluster_community IF NOT EXISTS FOR (n:Cluster) REQUIRE n.community IS UNIQUE;
 CREATE CONSTRAINT scoring_model_name IF NOT EXISTS FOR (n:ScoringModel) REQUIRE n.name IS UNIQUE;
 CREATE INDEX customer_status IF NOT EXISTS FOR (n:Customer) ON (n.status);

@@ -227,7 +227,11 @@ def generate(
 def load(
     extract: Annotated[Path, typer.Argument(help="Extract folder (one sub-folder per system).")],
     mappings: Annotated[
-        Path | None, typer.Option(help="Folder of loader mappings (default: the shipped loaders/).")
+        list[Path] | None,
+        typer.Option(
+            help="A mapping file, or a folder of them (its default set); repeat for several "
+            "(default: the shipped loaders/)."
+        ),
     ] = None,
     rejects: Annotated[
         Path | None, typer.Option(help="Folder for reject files (default: EXTRACT/rejects).")
@@ -242,7 +246,7 @@ def load(
 
     if not extract.is_dir():
         raise ConfigError(f"{extract}: no such extract folder")
-    specs = load_specs(mappings or default_loaders_dir())
+    specs = load_specs(*(mappings or [default_loaders_dir()]))
     settings = get_settings()
     columns = (
         TextColumn("{task.description:<48}"),
@@ -296,7 +300,7 @@ def load(
 
 
 resolve_app = typer.Typer(
-    help="Identity-resolution audit: list merges and splits, undo a merge.",
+    help="Identity-resolution audit: merges and splits, undo, the review queue of conflicts.",
     no_args_is_help=True,
 )
 app.add_typer(resolve_app, name="resolve")
@@ -357,6 +361,63 @@ def resolve_undo(
         f"{result['records_relinked']} records re-pointed and pinned apart, "
         f"{result['relationships_moved']} relationships moved back."
     )
+
+
+@resolve_app.command("review")
+def resolve_review(
+    status: Annotated[str, typer.Option(help="open, accepted, rejected or all.")] = "open",
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="Conflicts to show.")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the merges the resolver refused (the review queue), newest first."""
+    from crm_graph.ingest.review import list_conflicts
+
+    if status not in ("open", "accepted", "rejected", "all"):
+        raise ConfigError(f"--status must be open, accepted, rejected or all, not {status!r}")
+    with open_database(get_settings()) as db:
+        rows = list_conflicts(db, status=None if status == "all" else status, limit=limit)
+    _emit({"items": rows}, as_json)
+    if as_json:
+        return
+    table = Table(title=f"Resolution conflicts ({status})")
+    for column in ("conflict", "status", "rule", "records (customer now)", "reason"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["conflict_id"],
+            r["status"],
+            r["rule"],
+            "\n".join(f"{x['record']} ({x['customer_id']})" for x in r["records"]),
+            r["reason"],
+        )
+    console.print(table)
+
+
+@resolve_app.command("decide")
+def resolve_decide(
+    conflict_id: Annotated[str, typer.Argument(help="The conflict (see resolve review).")],
+    decision: Annotated[
+        str, typer.Argument(help="accept (one customer) or reject (different customers).")
+    ],
+    reason: Annotated[str, typer.Option(help="Why (kept on the conflict).")],
+    by: Annotated[str | None, typer.Option(help="Who decides (default: the OS user).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Decide a conflict; the next load applies it (accept: join, reject: keep apart)."""
+    import getpass
+
+    from crm_graph.ingest.review import decide_conflict
+
+    with open_database(get_settings()) as db:
+        result = decide_conflict(
+            db, conflict_id, decision, by=by or f"cli:{getpass.getuser()}", reason=reason
+        )
+    _emit(result, as_json)
+    if not as_json:
+        console.print(
+            f"{conflict_id} {result['status']}: {result['pinned']} records pinned; "
+            "the next load applies it."
+        )
 
 
 ANALYSES = ("all", "segments", "clusters", "churn", "crosssell")

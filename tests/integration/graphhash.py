@@ -22,6 +22,7 @@ KEYS = {
     "Campaign": ("campaign_id",),
     "Application": ("application_id",),
     "ResolutionEvent": ("event_id",),
+    "ResolutionConflict": ("conflict_id",),
 }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from tests.conftest import raw_pii
+from tests.realdata import real_data
 
 from crm_graph.config import Settings
 from crm_graph.db import Database
@@ -233,25 +234,11 @@ def test_cli_load_reports_json(bank: Path, neo4j_settings: Settings, db: Databas
     assert json.loads(proc.stdout)["resolution"]["precision"] >= 0.98
 
 
-def _shared_data(name: str) -> Path:
-    """``../shared/data/<name>`` next to this checkout (or next to a folder above it)."""
-    for folder in Path(__file__).resolve().parents[2:]:
-        candidate = folder.parent / "shared" / "data" / name
-        if candidate.is_dir():
-            return candidate
-    return Path(__file__).resolve().parents[3] / "shared" / "data" / name
-
-
-UCI = _shared_data("bank_marketing")
-
-
-@pytest.mark.skipif(
-    not (UCI / "bank-full.csv").exists(), reason="../shared/data/bank_marketing absent"
-)
 def test_the_real_uci_bank_marketing_extract_loads_unchanged(db: Database, tmp_path: Path) -> None:
+    uci = real_data("bank_marketing", "bank-full.csv")
     specs = load_specs(default_loaders_dir() / "uci_bank_marketing.yaml")
-    report = load_extract(db, UCI, specs, pii_key=KEY, rejects_dir=tmp_path / "rejects").as_dict()
-    raw = pd.read_csv(UCI / "bank-full.csv", sep=";")
+    report = load_extract(db, uci, specs, pii_key=KEY, rejects_dir=tmp_path / "rejects").as_dict()
+    raw = pd.read_csv(uci / "bank-full.csv", sep=";")
     assert report["rows_read"] == len(raw) == 45_211
     assert report["rows_rejected"] == 0
     assert _count(db, "Customer") == len(raw)

@@ -41,7 +41,13 @@ def extracts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     core = pd.read_csv(first / "core_banking" / "customers.csv", dtype=str, keep_default_na=False)
     for path in first.rglob("*.csv"):
         assert PHONE not in path.read_text(encoding="utf-8"), path
-    a = core[(core.customer_type == "person") & (core.status == "active")].iloc[0]
+    # A has no call-center record of its own: the lone caller B becomes A's only one,
+    # so joining them breaks no system's distinct customer keys
+    truth = pd.read_csv(first / "truth" / "identities.csv", dtype=str)
+    cb_person = truth[truth.system == "core_banking"].set_index("record_id")["person_id"]
+    callers = set(truth.loc[truth.system == "call_center", "person_id"])
+    alone = core.cb_id.map(cb_person).map(lambda p: p not in callers)
+    a = core[(core.customer_type == "person") & (core.status == "active") & alone].iloc[0]
     with (first / "call_center" / "callers.csv").open("a", encoding="utf-8", newline="") as f:
         csv.writer(f, quoting=csv.QUOTE_ALL).writerow([CALLER, PHONE, a["name"]])
     calls = pd.read_csv(first / "call_center" / "calls.csv", dtype=str, keep_default_na=False)

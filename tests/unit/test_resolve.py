@@ -162,3 +162,106 @@ def test_resolution_invariants(rows: list[tuple[Any, ...]], cut: int) -> None:
     for key, cid in before.items():
         merged_into = [m["into_id"] for m in res2.merges if cid in m["customer_ids"]]
         assert after[key] == (merged_into[0] if merged_into else cid)
+
+
+# Latin-script surnames and given names, some of which contain a legal-form word as a
+# part of a longer word (SINCLAIR, VINCENT hold INC; COLE holds CO; MASON holds SA...)
+SURNAMES = ["SINCLAIR", "VINCENT", "PRINCE", "COLE", "MASON", "SMITH", "LTDOVA", "INCE", "SAGE"]
+GIVEN = ["JOHN", "MARY", "VINCE", "CORA", "SASHA", "AGNES", "PLUCINSKA", "LLOYD"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(SURNAMES),
+            st.sampled_from(GIVEN),
+            st.sampled_from(["+447700900001", "+447700900002", None]),
+            st.sampled_from(["1980-01-01", "1975-05-05", None]),
+            st.sampled_from(["a@x.org", None]),
+        ),
+        min_size=2,
+        max_size=40,
+    )
+)
+def test_distinct_keys_of_one_system_are_never_merged_without_an_id_number(
+    people: list[tuple[str, str, str | None, str | None, str | None]],
+) -> None:
+    # one system, one row per customer key, person names only: namesakes sharing a
+    # household phone, a birth date or an e-mail stay apart (as many customers as keys)
+    recs = _frame(
+        [
+            {"system": "cards", "record_id": str(i), "name": f"{sur} {given}",
+             "phone": phone, "birth_date": born, "email": email}
+            for i, (sur, given, phone, born, email) in enumerate(people)
+        ]
+    )  # fmt: skip
+    res = resolve(recs, key=KEY)
+    assert res.assignments.customer_id.nunique() == len(people)
+    assert "org_name" not in res.rules_used()
+
+
+def test_a_declared_person_is_never_matched_as_an_organisation() -> None:
+    # "SMITH INC" in two systems: declared persons, no other shared key: two customers
+    recs = _frame(
+        [
+            {"system": "core", "record_id": "1", "name": "JOHN SMITH INC", "kind": "person"},
+            {"system": "cards", "record_id": "A", "name": "JOHN SMITH INC", "kind": "person"},
+            {"system": "core", "record_id": "2", "name": "ACME TRADING LTD", "kind": "company"},
+            {"system": "cards", "record_id": "B", "name": "ACME TRADING LTD", "kind": "company"},
+        ]
+    )
+    cust = _customers(resolve(recs, key=KEY))
+    assert cust["core:1"] != cust["cards:A"]
+    assert cust["core:2"] == cust["cards:B"]
+
+
+def test_records_of_one_system_join_on_an_id_number_but_not_on_weaker_keys() -> None:
+    recs = _frame(
+        [
+            {"system": "core", "record_id": "1", "name": "王芳", "id_number": "ID-A",
+             "phone": "+8613800000001"},
+            {"system": "core", "record_id": "2", "name": "王芳", "id_number": "ID-A"},
+            {"system": "core", "record_id": "3", "name": "王芳", "phone": "+8613800000001"},
+            {"system": "cards", "record_id": "X", "name": "王芳", "phone": "+8613800000001"},
+        ]
+    )  # fmt: skip
+    res = resolve(recs, key=KEY)
+    cust = _customers(res)
+    assert cust["core:1"] == cust["core:2"], "a shared id number is strong evidence"
+    assert cust["core:3"] != cust["core:1"], "a shared name and phone is not, in one system"
+    assert cust["cards:X"] in (cust["core:1"], cust["core:3"])
+    assert [c["rule"] for c in res.conflicts] == ["keep_apart"]
+    # a system whose keys are not declared distinct merges on the weaker keys
+    loose = _customers(resolve(recs, key=KEY, distinct_keys=()))
+    assert len(set(loose.values())) == 1
+
+
+def test_a_new_customer_never_gets_an_id_already_taken() -> None:
+    recs = _frame([{"system": "core", "record_id": "1", "name": "王芳"}])
+    first = resolve(recs, key=KEY).assignments.customer_id[0]
+    again = resolve(recs, key=KEY, taken={first}).assignments.customer_id[0]
+    assert again != first
+    assert again.startswith(first)
+    assert len(again) == len(first) + 4
+
+
+def test_a_reviewers_must_link_joins_records_the_rules_kept_apart() -> None:
+    # two records of one system with one name and phone: kept apart (distinct keys);
+    # a reviewer accepted them as one customer (same_as), so the next load joins them
+    recs = _frame(
+        [
+            {"system": "core", "record_id": "1", "name": "王芳", "phone": "+8613800000001"},
+            {"system": "core", "record_id": "2", "name": "王芳", "phone": "+8613800000001"},
+        ]
+    )
+    first = resolve(recs, key=KEY)
+    assert first.assignments.customer_id.nunique() == 2
+    old = first.assignments[["system", "record_id", "customer_id"]].copy()
+    old["kind"] = "person"
+    old["keep_apart"] = None
+    old["same_as"] = [["K1"], ["K1"]]
+    again = resolve(recs, old, key=KEY)
+    assert again.assignments.customer_id.nunique() == 1
+    assert set(again.assignments.rule) == {"review"}
+    assert len(again.merges) == 1

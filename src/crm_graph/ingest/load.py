@@ -50,8 +50,16 @@ from pandas.api.types import union_categoricals
 
 from crm_graph.db import Database
 from crm_graph.errors import IngestError, MappingError, RejectsFolderError
-from crm_graph.ingest.resolve import Resolution, _arrow_text, _hex_keys, resolve
-from crm_graph.ingest.spec import FileSpec, SystemSpec, TargetSpec, field_columns
+from crm_graph.identifiers import valid_resident_id, valid_uscc
+from crm_graph.ingest.expressions import ExpressionError, evaluate
+from crm_graph.ingest.resolve import (
+    Resolution,
+    _arrow_text,
+    _hex_keys,
+    looks_like_organisation,
+    resolve,
+)
+from crm_graph.ingest.spec import FileSpec, IdentitySpec, SystemSpec, TargetSpec, field_columns
 from crm_graph.ingest.targets import TARGETS, Target
 from crm_graph.ingest.validate import SpooledFile, spool_validated, write_rejects
 
@@ -242,6 +250,54 @@ def _best_records(records: pd.DataFrame) -> npt.NDArray[np.int64]:
     first = np.r_[True, customer[order][1:] != customer[order][:-1]]
     out: npt.NDArray[np.int64] = np.sort(order[first])
     return out
+
+
+def conflict_id(records: Iterable[str]) -> str:
+    """Return the id of a conflict: ``K`` and 16 hex digits of its sorted records' hash.
+
+    Examples
+    --------
+    >>> conflict_id(["core:2", "cards:A"]) == conflict_id(["cards:A", "core:2"])
+    True
+    """
+    text = "\n".join(sorted(records))
+    return "K" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16].upper()
+
+
+def _record_kinds(rows: pd.DataFrame, ident: IdentitySpec) -> npt.NDArray[Any]:
+    """Each record's kind: from the kind column, the fixed default, or detected.
+
+    Detected (``default: detect``): a social credit code or an organisation's legal
+    form in the name makes a company, a resident id a person; else a person.
+    """
+    n = len(rows)
+    fallback = ident.kind.default or "person"
+    if fallback == "detect":
+        ids = rows[ident.id_number] if ident.id_number else pd.Series([None] * n, dtype=object)
+        names = rows[ident.name] if ident.name else pd.Series([None] * n, dtype=object)
+        id_text = ids.astype(object).where(ids.notna(), "").astype(str).tolist()
+        by_id = np.array(
+            [
+                "company" if valid_uscc(v) else "person" if valid_resident_id(v) else ""
+                for v in id_text
+            ],
+            dtype=object,
+        )
+        by_name = np.array(
+            ["company" if looks_like_organisation(v) else "person" for v in names.tolist()],
+            dtype=object,
+        )
+        detected = np.where(by_id != "", by_id, by_name)
+    else:
+        detected = np.full(n, fallback, dtype=object)
+    if not ident.kind.column:
+        return detected
+    raw_kind = rows[ident.kind.column].astype(str)
+    return np.where(
+        raw_kind.isin(ident.kind.company),
+        "company",
+        np.where(raw_kind.isin(ident.kind.person), "person", detected),
+    )
 
 
 def _compact(values: pd.Series) -> pd.Series:
@@ -589,19 +645,7 @@ class _Loader:
                     for attr in ("name", "id_number", "birth_date", "phone", "email")
                 }
                 for rows in spooled.iter_rows():
-                    if ident.kind.column:
-                        raw_kind = rows[ident.kind.column].astype(str)
-                        kind = np.where(
-                            raw_kind.isin(ident.kind.company),
-                            "company",
-                            np.where(
-                                raw_kind.isin(ident.kind.person),
-                                "person",
-                                ident.kind.default or "person",
-                            ),
-                        )
-                    else:
-                        kind = np.full(len(rows), ident.kind.default or "person")
+                    kind = _record_kinds(rows, ident)
                     frame = pd.DataFrame(
                         {
                             "system": pd.Categorical([system.system] * len(rows)),
@@ -699,7 +743,13 @@ class _Loader:
     def resolve(self, records: pd.DataFrame) -> Resolution:
         existing = self._existing()
         self.progress("resolve identities", 0, len(records))
-        res = resolve(records, existing, key=self.key)
+        distinct = {
+            system.system
+            for system in self.specs
+            if all(f.identity.distinct_keys for f in system.files if f.identity is not None)
+        }
+        taken = [str(r["customer_id"]) for r in self.db.read("load/read_event_customer_ids")]
+        res = resolve(records, existing, key=self.key, distinct_keys=distinct, taken=taken)
         self.progress("resolve identities", len(records), len(records))
         known = [res.assignments[["system", "record_id", "customer_id"]]]
         if existing is not None:
@@ -836,6 +886,16 @@ class _Loader:
         self.report.records_resolved = res.rules_used()
         self.report.conflicts = res.conflicts
         self.report.merges = res.merges
+        self._record_conflicts(res.conflicts)
+
+    def _record_conflicts(self, conflicts: list[dict[str, Any]]) -> None:
+        """Keep each conflict in the graph for review (``crm-graph resolve review``)."""
+        if not conflicts:
+            return
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        rows = [{**c, "conflict_id": conflict_id(c["records"]), "at": at} for c in conflicts]
+        for _ in self.db.write_batches("load/merge_conflicts", rows, batch_size=self.batch_size):
+            pass
 
     def _record_merges(self, merges: list[dict[str, Any]]) -> None:
         """Record each merge (with snapshots), move the merged-away customers' ties, delete them.
@@ -896,8 +956,16 @@ class _Loader:
         for frame in self.spooled[(system, spec.name)].iter_rows():
             if excluded:
                 frame = frame[~frame["_line"].isin(excluded)]
-            for col, value in tspec.where.items():
-                frame = frame[frame[col].astype(str) == value]
+            if isinstance(tspec.where, str):
+                try:
+                    frame = frame[evaluate(tspec.where, frame)]
+                except ExpressionError as exc:
+                    raise MappingError(
+                        f"{system}: file {spec.name}: where {tspec.where!r}: {exc}"
+                    ) from exc
+            else:
+                for col, value in tspec.where.items():
+                    frame = frame[frame[col].astype(str) == value]
             for start in range(0, len(frame), SLICE_ROWS):
                 yield frame.iloc[start : start + SLICE_ROWS]
 
@@ -911,7 +979,9 @@ class _Loader:
             if tgt.stage < 3:
                 continue
             task = f"{system}/{spec.name} -> {tgt.name}"
-            if tspec.where:
+            if isinstance(tspec.where, str):
+                task += f" where {tspec.where}"
+            elif tspec.where:
                 task += " where " + ", ".join(f"{k}={v}" for k, v in tspec.where.items())
             self.writer.start_task(task, self.spooled[(system, spec.name)].loaded)
             submitted = 0

@@ -15,6 +15,7 @@ rule                          confidence  records share
 ``similar_name_phone``        0.85        phone, and names one character apart
 ``similar_name_birth``        0.80        birth date, and names one character apart
 ``existing``                  1.00        they were resolved together by an earlier load
+``review``                    1.00        a reviewer accepted them as one (``same_as`` pin)
 ============================  ==========  =================================================
 
 Matching runs on keyed hashes (HMAC-SHA256) of the identifying values, so that the
@@ -32,6 +33,8 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,10 +46,11 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["RULES", "Resolution", "pii_hash", "resolve"]
+__all__ = ["LEGAL_FORMS", "RULES", "Resolution", "looks_like_organisation", "pii_hash", "resolve"]
 
 RULES: dict[str, float] = {
     "existing": 1.0,
+    "review": 1.0,
     "id_number": 1.0,
     "link": 0.99,
     "name_phone": 0.95,
@@ -139,18 +143,42 @@ class Resolution:
         return {str(k): int(v) for k, v in counts.items()}
 
 
-_ORG_MARKERS = ("公司", "集团", "厂", "合作社", "事务所", "商行", "LTD", "CO.", "INC", "LLC")
+#: registered-name endings of Chinese organisations (no word boundaries in Chinese;
+#: a person's name is two to four characters, so six or more ending in one of these
+#: is an organisation's)
+_CJK_ORG_ENDINGS = ("公司", "集团", "厂", "合作社", "事务所", "商行", "银行", "中心", "协会")
+#: legal-form words of organisations in Latin script, matched as whole words only:
+#: "SINCLAIR" and "VINCENT" contain INC, and are surnames
+LEGAL_FORMS = frozenset(
+    (
+        "AB AG AS BHD BV CO COMPANY CORP CORPORATION GMBH INC INCORPORATED KG KK LIMITED "
+        "LLC LLP LP LTD NV OY PLC PTY SA SARL SAS SDN SPA SRL"
+    ).split()
+)
+_WORDS = re.compile(r"[A-Z0-9]+")
 
 
-def _looks_like_organisation(name: object) -> bool:
-    """Tell whether a normalised name is an organisation's (unique enough to match alone).
+def looks_like_organisation(name: object) -> bool:
+    """Tell whether a normalised name is an organisation's registered name.
+
+    Chinese names must end in an organisation word (``有限公司``, ``厂``, ...) and be
+    at least six characters long; Latin names must hold a legal form (``LTD``,
+    ``INC``, ``GMBH``, ...) as a whole word, never as part of a longer word.
 
     Examples
     --------
-    >>> _looks_like_organisation("中山市恒达五金制品有限公司"), _looks_like_organisation("王小明")
+    >>> looks_like_organisation("中山市恒达五金制品有限公司"), looks_like_organisation("王小明")
     (True, False)
+    >>> looks_like_organisation("ACME TRADING CO. LTD"), looks_like_organisation("SINCLAIR JOHN")
+    (True, False)
+    >>> looks_like_organisation("VINCENT INCE"), looks_like_organisation("BRAUN GMBH")
+    (False, True)
     """
-    return isinstance(name, str) and len(name) >= 6 and any(m in name for m in _ORG_MARKERS)
+    if not isinstance(name, str) or len(name) < 2:
+        return False
+    if len(name) >= 6 and name.endswith(_CJK_ORG_ENDINGS):
+        return True
+    return not LEGAL_FORMS.isdisjoint(_WORDS.findall(name.upper()))
 
 
 def _hex_keys(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDArray[np.bool_]]:
@@ -344,16 +372,25 @@ def _code_edges(
     return first[keep][back], at[keep][back]
 
 
-def _apart_tags(id_codes: npt.NDArray[np.int64], keep_apart: npt.NDArray[Any]) -> pd.DataFrame:
+def _apart_tags(
+    id_codes: npt.NDArray[np.int64],
+    keep_apart: npt.NDArray[Any],
+    keyed: npt.NDArray[np.bool_] | None = None,
+    strong: npt.NDArray[np.int64] | None = None,
+    system: npt.NDArray[Any] | None = None,
+) -> pd.DataFrame:
     """One row per (record position, namespace, value) that must not mix in a customer.
 
     A valid id number is a tag in namespace ``id``: two records with different id
     numbers are different people, whatever else they share. A record pinned by an
     undone merge carries ``event=side`` tags (``keep_apart``): records on different
-    sides of one undone merge stay apart.
+    sides of one undone merge stay apart. A record of a system whose record ids are
+    distinct customers (``keyed``) is tagged in namespace ``key:<system>`` with its
+    component under the strong rules (``strong``): two records of that system join
+    only through a strong rule. Values are integers.
     """
     has = np.flatnonzero(id_codes >= 0)
-    parts = [pd.DataFrame({"pos": has, "ns": "id", "val": id_codes[has].astype(str)})]
+    parts = [pd.DataFrame({"pos": has, "ns": "id", "val": id_codes[has].astype(np.int64)})]
     pinned = [
         (i, str(tag))
         for i in np.flatnonzero(pd.notna(keep_apart))
@@ -367,11 +404,94 @@ def _apart_tags(id_codes: npt.NDArray[np.int64], keep_apart: npt.NDArray[Any]) -
                 {
                     "pos": [i for i, _ in pinned],
                     "ns": [s[0] for s in split],
-                    "val": [s[-1] for s in split],
+                    "val": pd.factorize(pd.Series([s[-1] for s in split]))[0].astype(np.int64),
                 }
             )
         )
+    if keyed is not None and strong is not None and system is not None and keyed.any():
+        at = np.flatnonzero(keyed)
+        ns = pd.Categorical(system[at].astype(str))
+        ns = ns.rename_categories(lambda c: f"key:{c}")
+        parts.append(pd.DataFrame({"pos": at, "ns": ns.astype(object), "val": strong[at]}))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame({"pos": [], "ns": [], "val": []})
     return pd.concat(parts, ignore_index=True)
+
+
+def _tag_edges(
+    tags: npt.NDArray[Any],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Star edges between the records that share a tag (each record: a list or None).
+
+    Examples
+    --------
+    >>> _tag_edges(np.array([["a"], None, ["a", "b"], ["b"]], dtype=object))
+    (array([0, 2]), array([2, 3]))
+    """
+    pairs = [
+        (i, str(tag))
+        for i in np.flatnonzero(pd.notna(tags))
+        for tag in (tags[i] if isinstance(tags[i], list | tuple | np.ndarray) else [])
+        if tag is not None
+    ]
+    if not pairs:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    at = np.array([i for i, _ in pairs], dtype=np.int64)
+    codes = pd.factorize(pd.Series([t for _, t in pairs]))[0].astype(np.int64)
+    return _code_edges(at, codes)
+
+
+def _distinct_key_systems(
+    system: npt.NDArray[Any], distinct_keys: Collection[str] | None
+) -> npt.NDArray[np.bool_]:
+    """Mark the records whose system's record ids are distinct customers."""
+    if distinct_keys is None:
+        return np.ones(system.size, dtype=bool)
+    return np.isin(system.astype(str), np.array(sorted(distinct_keys), dtype=str))
+
+
+#: rules strong enough to join two records of one system with different record ids
+STRONG_RULES = ("existing", "review", "id_number", "link")
+
+
+def _strong_labels(
+    n: int, edges: list[tuple[str, npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+) -> npt.NDArray[np.int64]:
+    """Components of the records under the strong rules alone (see ``STRONG_RULES``)."""
+    strong = [e for e in edges if e[0] in STRONG_RULES]
+    src = np.concatenate([e[1] for e in strong]) if strong else np.empty(0, np.int64)
+    dst = np.concatenate([e[2] for e in strong]) if strong else np.empty(0, np.int64)
+    graph = sp.coo_matrix((np.ones(src.size), (src, dst)), shape=(n, n))
+    return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
+
+
+def _new_customer_id(first_key: str, used: set[str]) -> str:
+    """Mint the customer id of a new cluster from its smallest "system:record_id".
+
+    ``"C"`` and the first 12 hex digits of the key's SHA-256; where another customer
+    has that id already, the next 4 digits are added, and so on, so that two
+    clusters never share an id (``used`` is updated).
+
+    Examples
+    --------
+    >>> used = set()
+    >>> a = _new_customer_id("core:1", used)
+    >>> a, len(a)
+    ('C47EFBF3D275B', 13)
+    >>> b = _new_customer_id("core:1", used)  # as if another key had the same digits
+    >>> b.startswith(a), len(b), sorted(used) == sorted({a, b})
+    (True, 17, True)
+    """
+    digest = hashlib.sha256(first_key.encode("utf-8")).hexdigest().upper()
+    length = 12
+    while "C" + digest[:length] in used:
+        length += 4
+        if length > len(digest):  # 2**-256: cannot happen, but never hand out a used id
+            digest += hashlib.sha256(digest.encode("ascii")).hexdigest().upper()
+    cid = "C" + digest[:length]
+    used.add(cid)
+    return cid
 
 
 def _constrained_components(
@@ -465,6 +585,8 @@ def resolve(
     existing: pd.DataFrame | None = None,
     *,
     key: bytes,
+    distinct_keys: Collection[str] | None = None,
+    taken: Collection[str] = (),
 ) -> Resolution:
     """Cluster source records into golden customers.
 
@@ -486,6 +608,16 @@ def resolve(
         64-bit integers, as the loader reads them).
     key : bytes
         HMAC key for the PII hashes.
+    distinct_keys : collection of str, optional
+        The systems whose record ids are distinct customers: two records of one of
+        these systems never join one customer unless a strong identifier (a shared id
+        number, a declared link, an earlier load) says they are one; a weaker rule
+        that would join them is refused and reported as a ``keep_apart`` conflict.
+        Default: every system.
+    taken : collection of str, optional
+        Customer ids that new customers must not get (ids of merged-away customers,
+        which an undo may bring back). Ids of the earlier records are never reused
+        either.
 
     Returns
     -------
@@ -520,9 +652,10 @@ def resolve(
     record_id = _arrow_text(cur["record_id"])
     customer = np.full(n_cur, None, dtype=object)
     keep_apart = np.full(n_cur, None, dtype=object)
+    same_as = np.full(n_cur, None, dtype=object)
     if not old.empty:
         keys = ["system", "record_id"]
-        carried = [c for c in ("customer_id", "keep_apart") if c in old.columns]
+        carried = [c for c in ("customer_id", "keep_apart", "same_as") if c in old.columns]
         left = pd.DataFrame({"system": system, "record_id": record_id.to_numpy(dtype=object)})
         joined = left.merge(old[keys + carried].drop_duplicates(keys), on=keys, how="left")
         if "customer_id" in carried:
@@ -530,6 +663,8 @@ def resolve(
             customer[pd.isna(customer)] = None
         if "keep_apart" in carried:
             keep_apart = joined["keep_apart"].to_numpy(dtype=object)
+        if "same_as" in carried:
+            same_as = joined["same_as"].to_numpy(dtype=object)
         seen = old[keys].merge(left, on=keys, how="left", indicator=True)["_merge"]
         old = old[(seen == "left_only").to_numpy()].reset_index(drop=True)
     if old.empty:
@@ -568,11 +703,16 @@ def resolve(
             old_keys, old_ok = np.zeros(n_old, "S16"), np.zeros(n_old, dtype=bool)
         code[col] = _joint_codes(cur_keys, cur_ok, old_keys, old_ok)
     name_codes = hash_values["name"][0]
-    org_unique = np.array([_looks_like_organisation(x) for x in names.tolist()], dtype=bool)
+    org_unique = np.array([looks_like_organisation(x) for x in names.tolist()], dtype=bool)
     org_code = np.full(n, -1, dtype=np.int64)
     is_org = np.zeros(n_cur, dtype=bool)
     if org_unique.size:
         is_org = (name_codes >= 0) & org_unique[np.where(name_codes >= 0, name_codes, 0)]
+    # a record its source declares a person is never matched by the organisation rule
+    if "kind" in cur.columns:
+        is_org &= np.asarray(cur["kind"].astype(object) == "company", dtype=bool)
+    else:
+        is_org[:] = False
     org_code[:n_cur][is_org] = code["name"][:n_cur][is_org]
 
     all_system = np.concatenate([system, old["system"].astype(str).to_numpy(dtype=object)])
@@ -592,6 +732,14 @@ def resolve(
             else np.full(n_old, None, dtype=object),
         ]
     )
+    all_same = np.concatenate(
+        [
+            same_as,
+            old["same_as"].to_numpy(dtype=object)
+            if n_old and "same_as" in old.columns
+            else np.full(n_old, None, dtype=object),
+        ]
+    )
     pos = np.arange(n, dtype=np.int64)
     cust_code, cust_ids = _categories(pd.Series(all_customer, dtype=object))
 
@@ -599,6 +747,8 @@ def resolve(
     conflicts: list[dict[str, Any]] = []
     # earlier clusters stay together
     edges.append(("existing", *_code_edges(pos, cust_code)))
+    # records a reviewer accepted as one customer (must-link pins)
+    edges.append(("review", *_tag_edges(all_same)))
     # id numbers, unless the records disagree on both name and birth date
     idc, namec, birthc = code["id_number"], code["name"], code["birth_date"]
     has_id = np.flatnonzero(idc >= 0)
@@ -676,14 +826,17 @@ def resolve(
         del wild, wild_pos
 
     del code, namec, birthc, ids, calm, hot, grouped, pairs  # in the edges now
-    apart = _apart_tags(idc, all_pins)
+    keyed = _distinct_key_systems(all_system, distinct_keys)
+    strong = _strong_labels(n, edges) if keyed.any() else None
+    apart = _apart_tags(idc, all_pins, keyed, strong, all_system)
     label, accepted, kept_apart = _constrained_components(n, edges, apart)
     for kept in kept_apart:
         conflicts.append(
             {
                 "rule": "keep_apart",
-                "reason": "records with different id numbers, or kept apart by an undone "
-                "merge, match on weaker keys; not merged",
+                "reason": "records with different id numbers, records of one system with "
+                "different customer keys, or records kept apart by an undone merge match on "
+                "weaker keys; not merged",
                 "records": [f"{all_system[p]}:{all_record[p]}" for p in kept[:20]],
             }
         )
@@ -749,10 +902,9 @@ def resolve(
         first_labels, first_at = np.unique(labels_sorted, return_index=True)
         first_keys = joined.take(pa.array(by_key[first_at])).to_pylist()
         del joined, by_key, labels_sorted, in_fresh
+        used = {str(c) for c in cust_ids.tolist()} | {str(c) for c in taken}
         for lab, k in zip(first_labels.tolist(), first_keys, strict=True):
-            cid_of_label[int(lab)] = (
-                "C" + hashlib.sha256(str(k).encode("utf-8")).hexdigest()[:12].upper()
-            )
+            cid_of_label[int(lab)] = _new_customer_id(str(k), used)
 
     head = label[:n_cur]
     uniq_labels, inverse = np.unique(head, return_inverse=True)

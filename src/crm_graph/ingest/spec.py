@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import difflib
 import string
+from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from crm_graph.errors import MappingError
+from crm_graph.ingest.expressions import ExpressionError, check_expression
 
 __all__ = [
     "ColumnSpec",
@@ -46,6 +48,14 @@ __all__ = [
 ]
 
 ColumnType = Literal["string", "integer", "decimal", "date", "boolean"]
+#: how a checked column looks to a ``where`` condition (dates are ISO text)
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "decimal": "DOUBLE",
+    "date": "VARCHAR",
+    "boolean": "BOOLEAN",
+}
 Normalizer = Literal["none", "name", "phone", "id_number", "resident_id", "uscc", "email"]
 
 
@@ -79,17 +89,29 @@ class ColumnSpec(_Strict):
     allowed: tuple[str, ...] | None = Field(
         default=None, description="If set, the only values accepted (after stripping)."
     )
+    sql: str | None = Field(
+        default=None,
+        description="Computed column: a DuckDB SQL expression over the file's other "
+        '(not computed) columns as read, e.g. "CASE WHEN CAST(substr(rc, 3, 2) AS INT) > 50 '
+        "THEN 'F' ELSE 'M' END\"; its result is then checked like a column of the file.",
+    )
     true_values: tuple[str, ...] = ("Y", "y", "1", "true", "TRUE", "yes", "是")
     false_values: tuple[str, ...] = ("N", "n", "0", "false", "FALSE", "no", "否")
 
 
 class KindSpec(_Strict):
-    """How to tell persons from companies: a column and its values, or a fixed kind."""
+    """How to tell persons from companies: a column and its values, or a fixed kind.
+
+    ``default: detect`` (for files that mix both without saying which is which): a
+    record is a company when its id number is a social credit code or its name holds
+    an organisation's legal form as a whole word (``LTD``, ``GMBH``, ``...有限公司``),
+    a person otherwise; a resident id number always makes it a person.
+    """
 
     column: str | None = None
     person: tuple[str, ...] = ("person",)
     company: tuple[str, ...] = ("company",)
-    default: Literal["person", "company"] | None = "person"
+    default: Literal["person", "company", "detect"] | None = "person"
 
 
 class LinkSpec(_Strict):
@@ -118,6 +140,12 @@ class IdentitySpec(_Strict):
     link: LinkSpec | None = None
     golden: dict[str, str] = Field(default_factory=dict)
     authority: int = Field(default=10, ge=0, le=1000)
+    distinct_keys: bool = Field(
+        default=True,
+        description="Each record id (key) of this system is a different customer unless "
+        "a strong identifier (id number, link) joins them; false for a system known to "
+        "hold several records of one customer under different keys.",
+    )
 
 
 class TargetSpec(_Strict):
@@ -130,7 +158,11 @@ class TargetSpec(_Strict):
 
     into: str
     fields: dict[str, str]
-    where: dict[str, str] = Field(default_factory=dict)
+    where: dict[str, str] | str = Field(
+        default_factory=dict,
+        description="Rows to keep: {column: value} (equal to), or a DuckDB SQL condition "
+        "over the checked values, e.g. \"status IN ('A', 'B') AND amount BETWEEN 1 AND 500\".",
+    )
     systems: dict[str, str] = Field(
         default_factory=dict,
         description="For record-reference fields: the system whose record ids they hold "
@@ -148,7 +180,8 @@ class TargetSpec(_Strict):
             raise ValueError(f"unknown target {self.into!r}{hint}")
         missing = [f for f in known.required if f not in self.fields]
         if missing:
-            raise ValueError(f"target {self.into!r} needs field(s) {', '.join(missing)}")
+            hint = " (or declare the extract's as_of date)" if missing == ["churned_on"] else ""
+            raise ValueError(f"target {self.into!r} needs field(s) {', '.join(missing)}{hint}")
         extra = [f for f in self.fields if f not in known.fields]
         if extra:
             raise ValueError(
@@ -207,11 +240,31 @@ class FileSpec(_Strict):
         for i, target in enumerate(self.targets):
             for k, v in target.fields.items():
                 named += [(f"targets.{i}.fields.{k}", c) for c in field_columns(v)]
-            named += [(f"targets.{i}.where", k) for k in target.where]
+            if isinstance(target.where, dict):
+                named += [(f"targets.{i}.where", k) for k in target.where]
         for where, column in named:
             if column not in known:
                 raise ValueError(f"{where} names column {column!r}, which is not among the columns")
+        self._check_expressions(known)
         return self
+
+    def _check_expressions(self, known: set[str]) -> None:
+        """Plan every SQL expression of the file over empty columns (names, syntax)."""
+        plain = [c for c, col in self.columns.items() if not col.sql]
+        for name, col in self.columns.items():
+            if col.sql:
+                try:
+                    check_expression(col.sql, plain)
+                except ExpressionError as exc:
+                    raise ValueError(f"columns.{name}.sql: {exc}") from None
+        typed = {c: _SQL_TYPES[col.type] for c, col in self.columns.items()}
+        typed |= {"_line": "BIGINT"}
+        for i, target in enumerate(self.targets):
+            if isinstance(target.where, str):
+                try:
+                    check_expression(target.where, [*sorted(known), "_line"], typed=typed)
+                except ExpressionError as exc:
+                    raise ValueError(f"targets.{i}.where: {exc}") from None
 
 
 class StaticSpec(_Strict):
@@ -231,8 +284,37 @@ class SystemSpec(_Strict):
         description="Part of the default mapping set of its folder; false: used only when "
         "named explicitly (crm-graph load --mappings FILE).",
     )
+    as_of: date | None = Field(
+        default=None,
+        description="For a snapshot without dates: the date the extract describes. A "
+        "'churn' target without 'churned_on' (an exit flag) marks churn as of this date.",
+    )
     static: tuple[StaticSpec, ...] = ()
     files: tuple[FileSpec, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exits_as_of_the_snapshot(cls, raw: Any) -> Any:
+        """Give every 'churn' target without a date the snapshot's ``as_of``."""
+        if not isinstance(raw, dict) or not raw.get("as_of"):
+            return raw
+        as_of = raw["as_of"]
+        day = as_of.isoformat() if isinstance(as_of, date) else str(as_of)
+        files = []
+        for f in raw.get("files") or []:
+            if isinstance(f, dict) and isinstance(f.get("targets"), list):
+                targets = [
+                    {**t, "fields": {**t["fields"], "churned_on": f"={day}"}}
+                    if isinstance(t, dict)
+                    and t.get("into") == "churn"
+                    and isinstance(t.get("fields"), dict)
+                    and "churned_on" not in t["fields"]
+                    else t
+                    for t in f["targets"]
+                ]
+                f = {**f, "targets": targets}
+            files.append(f)
+        return {**raw, "files": files}
 
     @model_validator(mode="after")
     def _unique_file_names(self) -> SystemSpec:
@@ -287,6 +369,9 @@ def _explain(error: ValidationError) -> str:
         return f"{where}: a key read as {first.get('input')}; quote on/off/yes/no keys in YAML"
     if first["type"] == "literal_error":
         return f"{where}: {message}, got {first.get('input')!r}"
+    message = message.removeprefix("Value error, ")
+    if message.startswith(("columns.", "targets.")):  # a field inside the failing model
+        return f"{where}.{message}"
     return f"{where}: {message}"
 
 
@@ -353,8 +438,8 @@ def default_loaders_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "loaders"
 
 
-def load_specs(folder: Path) -> list[SystemSpec]:
-    """Load the default mappings of a folder (or the one mapping a file names), by system.
+def load_specs(*paths: Path) -> list[SystemSpec]:
+    """Load mappings: a folder's default set, and every mapping file named, by system.
 
     Mappings with ``default: false`` (e.g. the UCI Bank Marketing extract) are used only
     when their file is named.
@@ -362,21 +447,32 @@ def load_specs(folder: Path) -> list[SystemSpec]:
     Raises
     ------
     MappingError
-        If the folder has no mappings, a mapping is invalid, or two name one system.
+        If a folder has no mappings, a mapping is invalid, or two name one system.
 
     Examples
     --------
     >>> [s.system for s in load_specs(default_loaders_dir())][:3]
     ['agency', 'call_center', 'cards']
+    >>> loaders = default_loaders_dir()
+    >>> [s.system for s in load_specs(loaders / "cards.yaml", loaders / "crm.yaml")]
+    ['cards', 'crm']
     """
-    if folder.is_file():
-        return [load_spec(folder)]
-    paths = sorted(folder.glob("*.yaml"))
     if not paths:
-        raise MappingError(f"{folder}: no loader mappings (*.yaml)")
-    specs = [s for s in (load_spec(p) for p in paths) if s.default]
+        raise MappingError("no loader mappings named")
+    specs: list[SystemSpec] = []
+    for path in paths:
+        if path.is_file():
+            specs.append(load_spec(path))
+            continue
+        if not path.is_dir():
+            raise MappingError(f"{path}: no such mapping file or folder")
+        found = sorted(path.glob("*.yaml"))
+        if not found:
+            raise MappingError(f"{path}: no loader mappings (*.yaml)")
+        specs += [s for s in (load_spec(p) for p in found) if s.default]
     systems = [s.system for s in specs]
     dupes = sorted({s for s in systems if systems.count(s) > 1})
     if dupes:
-        raise MappingError(f"{folder}: several mappings for system(s) {', '.join(dupes)}")
+        where = ", ".join(str(p) for p in paths)
+        raise MappingError(f"{where}: several mappings for system(s) {', '.join(dupes)}")
     return sorted(specs, key=lambda s: s.system)

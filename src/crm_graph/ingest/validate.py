@@ -32,6 +32,7 @@ from crm_graph.identifiers import (
     valid_resident_id,
     valid_uscc,
 )
+from crm_graph.ingest.expressions import as_text, evaluate_rows
 from crm_graph.ingest.spec import ColumnSpec, FileSpec
 
 __all__ = [
@@ -374,21 +375,67 @@ def _check_header(path: Path, spec: FileSpec, columns: list[str]) -> None:
         for c in header
         if "." in c and c.rsplit(".", 1)[1].isdigit() and c.rsplit(".", 1)[0] in header
     )
-    missing = [c for c, col in spec.columns.items() if col.required and c not in header]
+    missing = [
+        c for c, col in spec.columns.items() if col.required and not col.sql and c not in header
+    ]
     if missing:
         raise SourceFileError(f"{path}: required column(s) missing: {', '.join(missing)}")
     if any(d in spec.columns for d in dupes):
         raise SourceFileError(f"{path}: duplicated column(s) in the header: {', '.join(dupes)}")
 
 
+def _computed_columns(
+    raw: pd.DataFrame, spec: FileSpec
+) -> tuple[dict[str, pd.Series], dict[str, dict[int, str]]]:
+    """Evaluate the file's ``sql`` columns over its columns as read (empty: NULL).
+
+    Returns the computed text per column, and per column the positions of the rows
+    where the expression failed, with the error.
+    """
+    wanted = {name: col.sql for name, col in spec.columns.items() if col.sql}
+    if not wanted or raw.empty:
+        return {n: pd.Series([""] * len(raw), index=raw.index) for n in wanted}, {}
+    source = pd.DataFrame(
+        {
+            name: (
+                raw[name].where(raw[name] != "", None)
+                if name in raw.columns
+                else pd.Series([None] * len(raw), index=raw.index, dtype=object)
+            )
+            for name, col in spec.columns.items()
+            if not col.sql
+        },
+        index=raw.index,
+    )
+    computed: dict[str, pd.Series] = {}
+    failed: dict[str, dict[int, str]] = {}
+    for name, sql in wanted.items():
+        values, errors = evaluate_rows(sql, source)
+        computed[name] = pd.Series(as_text(values), index=raw.index, dtype=object)
+        if errors:
+            failed[name] = errors
+    return computed, failed
+
+
 def _validate_chunk(parsed: _Raw, spec: FileSpec, today: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Type-check one chunk: (good rows with ``_line``, rejects)."""
     raw = parsed.frame
+    computed, failed = _computed_columns(raw, spec)
     out: dict[str, pd.Series] = {}
     reason_cols: dict[str, pd.Series] = {}
     for name, col in spec.columns.items():
-        values = raw[name] if name in raw.columns else pd.Series([""] * len(raw), index=raw.index)
+        if name in computed:
+            values = computed[name]
+        elif name in raw.columns:
+            values = raw[name]
+        else:
+            values = pd.Series([""] * len(raw), index=raw.index)
         out[name], reason_cols[name] = _check_column(values, col, spec.date_formats, today)
+        if name in failed:
+            because = reason_cols[name].copy()
+            for i, error in failed[name].items():
+                because.iloc[i] = f"expression failed: {error}"
+            reason_cols[name] = because
     if spec.row_id:
         out["_row"] = pd.Series([str(k + 2) for k in parsed.ordinals], index=raw.index)
     out["_line"] = pd.Series(parsed.lines, index=raw.index, dtype=np.int64)
