@@ -7,7 +7,7 @@
 // at 1 (same formula as crm_graph.analytics.clusters.tie_weights). Parallel ties add up.
 // Columns: graph (string), nodes (integer), relationships (integer).
 MATCH (a:Customer)
-OPTIONAL MATCH (a)-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]->(b:Customer)
+OPTIONAL MATCH (a)-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED|CO_HOLDS]->(b:Customer)
 WHERE b <> a
 WITH a, b, r,
      log10(1.0 + CASE WHEN coalesce(r.amount, 0.0) > 0.0 THEN r.amount ELSE 0.0 END)

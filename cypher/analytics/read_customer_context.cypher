@@ -33,7 +33,7 @@ CALL (c) {
          collect(held) AS colleague_products
 }
 CALL (c) {
-  OPTIONAL MATCH (c)-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]-(j:Customer)
+  OPTIONAL MATCH (c)-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED|CO_HOLDS]-(j:Customer)
   WHERE j <> c
   WITH j, collect({type: type(r), amount: r.amount, count: r.count}) AS links
   WHERE j IS NOT NULL
@@ -44,7 +44,7 @@ CALL (c) {
                  AND (a.closed_on >= $as_of
                       OR (a.closed_on IS NULL AND coalesce(a.status, '') <> 'closed'))
                | p.product_id],
-    ties: [(j)-[s:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]-(k:Customer) WHERE k <> j | {
+    ties: [(j)-[s:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED|CO_HOLDS]-(k:Customer) WHERE k <> j | {
       type: type(s), amount: s.amount, count: s.count,
       products: [(k)-[:OWNS]->(a:Account)-[:OF_PRODUCT]->(p:Product)
                  WHERE coalesce(a.opened_on, '0000-00-00') < $as_of

@@ -2,7 +2,7 @@
 // left, and how many of those neighbours churned within $months. Parameters: months (integer),
 // until (string: only churns before it, so that the window is observed).
 // Columns: type, pairs, followed.
-MATCH (j:Customer {status: 'churned'})-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]-(i:Customer)
+MATCH (j:Customer {status: 'churned'})-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED|CO_HOLDS]-(i:Customer)
 WHERE j.churned_on IS NOT NULL AND j.churned_on < $until
   AND (i.since IS NULL OR i.since < j.churned_on)
   AND (i.churned_on IS NULL OR i.churned_on >= j.churned_on)

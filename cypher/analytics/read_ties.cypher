@@ -3,7 +3,7 @@
 // customer's id (a few thousand records at any size, instead of one per tie).
 // Parameters: none. Columns: lines (list of "a,b,type,amount,count": customer ids, the tie's
 // type, amount and count (TRANSFERS only; empty when null)).
-MATCH (x:Customer)-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]->(y:Customer)
+MATCH (x:Customer)-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED|CO_HOLDS]->(y:Customer)
 WITH left(x.customer_id, 4) AS bucket,
      x.customer_id + ',' + y.customer_id + ',' + type(r) + ',' +
      coalesce(toString(r.amount), '') + ',' + coalesce(toString(r.count), '') AS line

@@ -11,7 +11,9 @@ CALL (c) {
     account_id: a.account_id, product_id: p.product_id, product: p.name, category: p.category,
     role: o.role, status: coalesce(a.status, 'open'), balance: a.balance, currency: a.currency,
     opened_on: a.opened_on, closed_on: a.closed_on, credit_limit: a.credit_limit,
-    fee_income: a.fee_income} END) AS accounts
+    fee_income: a.fee_income,
+    co_holders: [(a)<-[h:OWNS]-(o:Customer) WHERE o <> c |
+                 {customer_id: o.customer_id, role: h.role}]} END) AS accounts
 }
 CALL (c) {
   OPTIONAL MATCH (c)-[e:ENROLLED_IN]->(ch:Channel)

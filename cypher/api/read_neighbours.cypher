@@ -2,7 +2,7 @@
 // Parameters: ids (list of strings), limit (integer: ties per customer).
 // Columns: source, target, type, amount, neighbour (map).
 UNWIND $ids AS id
-MATCH (x:Customer {customer_id: id})-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]-(y:Customer)
+MATCH (x:Customer {customer_id: id})-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED|CO_HOLDS]-(y:Customer)
 WITH x, r, y ORDER BY coalesce(r.amount, 0.0) DESC, y.customer_id
 WITH x, collect({r: r, y: y})[0..$limit] AS ties
 UNWIND ties AS t

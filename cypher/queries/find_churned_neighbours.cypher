@@ -8,7 +8,7 @@
 // example: crm-graph query find_churned_neighbours --param since=2025-10-01
 MATCH (x:Customer {status: 'churned'})
 WHERE x.churned_on >= $since
-MATCH (x)-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]-(c:Customer)
+MATCH (x)-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED|CO_HOLDS]-(c:Customer)
 WHERE coalesce(c.status, 'active') <> 'churned'
 WITH c, count(DISTINCT x) AS churned_ties,
      collect(DISTINCT type(r) + ' ' + coalesce(x.name, x.customer_id) + ' (' + x.churned_on + ')')[0..5]

@@ -11,7 +11,7 @@ MATCH (p:Product {product_id: $product_id})<-[:OF_PRODUCT]-(:Account)<-[:OWNS]-(
 WHERE coalesce(h.status, 'active') <> 'churned'
 WITH p, collect(DISTINCT h) AS holders
 UNWIND holders AS h
-MATCH (h)-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]-(c:Customer)
+MATCH (h)-[r:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED|CO_HOLDS]-(c:Customer)
 WHERE coalesce(c.status, 'active') <> 'churned'
   AND NOT EXISTS { (c)-[:OWNS]->(:Account)-[:OF_PRODUCT]->(p) }
 WITH c, count(DISTINCT h) AS n,

@@ -8,7 +8,7 @@
 // example: crm-graph query list_cluster_influencers --param community=3
 MATCH (c:Customer {community: $community})
 WITH c ORDER BY c.influence DESC, c.customer_id LIMIT $limit
-OPTIONAL MATCH (c)-[:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED]-(m:Customer {community: $community})
+OPTIONAL MATCH (c)-[:FAMILY|EMPLOYS|TRANSFERS|GUARANTEES|REFERRED|CO_HOLDS]-(m:Customer {community: $community})
 RETURN c.customer_id AS customer_id, c.name AS name, c.kind AS kind, c.tier AS tier,
        c.influence AS influence, count(DISTINCT m) AS ties_inside, c.aum AS aum
 ORDER BY influence DESC, customer_id

@@ -114,3 +114,23 @@ def test_a_reject_pins_the_records_apart(db: Database, tmp_path: Path) -> None:
     _load(db, tmp_path, folder)
     after = _customers(db)
     assert after["H1"] != after["H2"]
+
+
+def test_a_load_of_another_system_keeps_earlier_records_apart(db: Database, tmp_path: Path) -> None:
+    folder = _extract(tmp_path)
+    _load(db, tmp_path, folder)
+    before = _customers(db)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "people.csv").write_text("id,name\nP1,韩梅梅\n", encoding="utf-8")
+    (tmp_path / "crm.yaml").write_text(
+        "system: crm\nfiles:\n  - name: people\n    path: people.csv\n    key: [id]\n"
+        "    columns: {id: {type: string, required: true}, name: {type: string}}\n"
+        "    identity: {kind: {default: person}, name: name}\n",
+        encoding="utf-8",
+    )
+    spec = load_spec(tmp_path / "crm.yaml")
+    report = load_extract(db, other, [spec], pii_key=KEY, rejects_dir=tmp_path / "r3").as_dict()
+    assert report["merges"] == 0
+    after = _customers(db)
+    assert {k: after[k] for k in before} == before

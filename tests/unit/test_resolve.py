@@ -233,7 +233,7 @@ def test_records_of_one_system_join_on_an_id_number_but_not_on_weaker_keys() -> 
     assert cust["cards:X"] in (cust["core:1"], cust["core:3"])
     assert [c["rule"] for c in res.conflicts] == ["keep_apart"]
     # a system whose keys are not declared distinct merges on the weaker keys
-    loose = _customers(resolve(recs, key=KEY, distinct_keys=()))
+    loose = _customers(resolve(recs, key=KEY, loose_keys={"core"}))
     assert len(set(loose.values())) == 1
 
 
@@ -265,3 +265,24 @@ def test_a_reviewers_must_link_joins_records_the_rules_kept_apart() -> None:
     assert again.assignments.customer_id.nunique() == 1
     assert set(again.assignments.rule) == {"review"}
     assert len(again.merges) == 1
+
+
+def test_records_kept_apart_stay_apart_when_a_later_load_is_of_another_system() -> None:
+    # a load of the core system keeps two of its records apart; a later load of another
+    # system (whose mapping says nothing of core) re-resolves them as earlier records
+    recs = _frame(
+        [
+            {"system": "core", "record_id": "1", "name": "王芳", "phone": "+8613800000001"},
+            {"system": "core", "record_id": "2", "name": "王芳", "phone": "+8613800000001"},
+        ]
+    )
+    first = resolve(recs, key=KEY)
+    old = first.assignments[["system", "record_id", "customer_id"]].copy()
+    old["kind"] = "person"
+    old["keep_apart"] = None
+    for col, attr in (("name_hash", "name"), ("phone_hash", "phone")):
+        old[col] = [pii_hash(KEY, v) for v in recs[attr]]
+    later = _frame([{"system": "loans", "record_id": "L1", "name": "李雷"}])
+    res = resolve(later, old, key=KEY)
+    assert res.merges == []
+    assert [c["rule"] for c in res.conflicts] == ["keep_apart"]

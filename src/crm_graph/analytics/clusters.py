@@ -67,6 +67,9 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "TRANSFERS": 0.5,
     "GUARANTEES": 0.8,
     "REFERRED": 0.5,
+    # holders of one account (written by the loader from OWNS): joint owners and
+    # authorised users share money, as a household does, so they weigh as FAMILY
+    "CO_HOLDS": 1.0,
 }
 
 TIE_TYPES = tuple(DEFAULT_WEIGHTS)
@@ -473,6 +476,7 @@ TIE_KINDS: dict[str, str] = {
     "GUARANTEES": "guarantee circle",
     "TRANSFERS": "money-flow network",
     "REFERRED": "referral network",
+    "CO_HOLDS": "shared-account household",
 }
 
 _MEMBER_COLUMNS = [

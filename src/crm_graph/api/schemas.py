@@ -79,6 +79,13 @@ class Ready(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
+class CoHolder(BaseModel):
+    """Another holder of an account (joint owner, authorised user, ...)."""
+
+    customer_id: str
+    role: str | None = None
+
+
 class Account(BaseModel):
     """An account, card or agency position the customer holds."""
 
@@ -94,6 +101,9 @@ class Account(BaseModel):
     closed_on: str | None = None
     credit_limit: float | None = None
     fee_income: float | None = None
+    co_holders: list[CoHolder] = Field(
+        default_factory=list, description="The account's other holders and their roles."
+    )
 
 
 class Customer360(BaseModel):

@@ -32,6 +32,7 @@ import os
 import pickle
 import queue
 import shutil
+import string
 import subprocess
 import sys
 import tempfile
@@ -59,7 +60,14 @@ from crm_graph.ingest.resolve import (
     looks_like_organisation,
     resolve,
 )
-from crm_graph.ingest.spec import FileSpec, IdentitySpec, SystemSpec, TargetSpec, field_columns
+from crm_graph.ingest.spec import (
+    FileSpec,
+    IdentitySpec,
+    JoinSpec,
+    SystemSpec,
+    TargetSpec,
+    field_columns,
+)
 from crm_graph.ingest.targets import TARGETS, Target
 from crm_graph.ingest.validate import SpooledFile, spool_validated, write_rejects
 
@@ -117,6 +125,7 @@ class LoadReport:
     merges: list[dict[str, Any]] = field(default_factory=list)
     rows_written: int = 0
     retried_transactions: int = 0
+    co_holder_ties: int = 0
     duration_s: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -130,6 +139,7 @@ class LoadReport:
             "rows_rejected": sum(f.rejected for f in self.files.values()),
             "customers_created": self.customers_created,
             "customers_total": self.customers_total,
+            "co_holder_ties": self.co_holder_ties,
             "records_resolved": self.records_resolved,
             "conflicts": len(self.conflicts),
             "conflict_examples": self.conflicts[:5],
@@ -198,17 +208,47 @@ def _props(
 
 
 def _value(frame: pd.DataFrame, spec: str) -> pd.Series:
-    """Evaluate a field value: a column, a literal ``=text`` or a template ``{col}-x``."""
+    """Evaluate a field value: a column, a literal ``=text`` or a template ``{col}-x``.
+
+    Template columns may hold a dot (``{disp.client_id}``, a joined file's column).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"a": [1, 2], "disp.b": ["x", "y"]})
+    >>> _value(f, "{a}:{disp.b}").tolist(), _value(f, "=k").tolist()
+    (['1:x', '2:y'], ['k', 'k'])
+    """
     if spec.startswith("="):
         return pd.Series([spec[1:]] * len(frame), index=frame.index, dtype=object)
     if "{" in spec:
         cols = field_columns(spec)
-        values = [
-            spec.format(**dict(zip(cols, row, strict=True)))
-            for row in frame[cols].itertuples(index=False, name=None)
-        ]
+        pattern = string.Formatter()
+        parts = list(pattern.parse(spec))
+        values = []
+        for row in frame[cols].itertuples(index=False, name=None):
+            by_name = dict(zip(cols, row, strict=True))
+            values.append(
+                "".join(
+                    text + ("" if name is None else format(by_name[name], spec_ or ""))
+                    for text, name, spec_, _ in parts
+                )
+            )
         return pd.Series(values, index=frame.index, dtype=object)
     return frame[spec]
+
+
+def _key_text(values: pd.Series) -> pd.Series:
+    """Join keys as text: integers without a decimal point, missing as None."""
+    text = values.astype(object).map(
+        lambda v: (
+            None
+            if v is None or (isinstance(v, float) and v != v)
+            else str(int(v))
+            if isinstance(v, float) and v.is_integer()
+            else str(v)
+        )
+    )
+    return text.astype(object)
 
 
 def _best_records(records: pd.DataFrame) -> npt.NDArray[np.int64]:
@@ -515,6 +555,8 @@ class _Loader:
         self.spooled: dict[tuple[str, str], SpooledFile] = {}
         self.extra_rejects: dict[tuple[str, str], list[pd.DataFrame]] = {}
         self.excluded: dict[tuple[str, str], set[int]] = {}
+        #: joined files' good rows, read once per load (link tables)
+        self.tables: dict[tuple[str, str], pd.DataFrame] = {}
         self.index: RecordIndex | None = None
         self._known: list[pd.DataFrame] | None = None
         self.known: dict[str, set[str]] = {"Product": set()}
@@ -743,13 +785,14 @@ class _Loader:
     def resolve(self, records: pd.DataFrame) -> Resolution:
         existing = self._existing()
         self.progress("resolve identities", 0, len(records))
-        distinct = {
+        # keys are distinct customers in every system but those a mapping declares loose
+        loose = {
             system.system
             for system in self.specs
-            if all(f.identity.distinct_keys for f in system.files if f.identity is not None)
+            if any(not f.identity.distinct_keys for f in system.files if f.identity is not None)
         }
         taken = [str(r["customer_id"]) for r in self.db.read("load/read_event_customer_ids")]
-        res = resolve(records, existing, key=self.key, distinct_keys=distinct, taken=taken)
+        res = resolve(records, existing, key=self.key, loose_keys=loose, taken=taken)
         self.progress("resolve identities", len(records), len(records))
         known = [res.assignments[["system", "record_id", "customer_id"]]]
         if existing is not None:
@@ -939,10 +982,11 @@ class _Loader:
 
     def _targets(self) -> Iterable[tuple[str, FileSpec, TargetSpec, Target]]:
         items = [
-            (system.system, spec, tspec, TARGETS[tspec.into])
+            (system.system, spec, one, TARGETS[tspec.into])
             for system in self.specs
             for spec in system.files
             for tspec in spec.targets
+            for one in tspec.expanded()
         ]
         return sorted(items, key=lambda x: x[3].stage)
 
@@ -956,6 +1000,8 @@ class _Loader:
         for frame in self.spooled[(system, spec.name)].iter_rows():
             if excluded:
                 frame = frame[~frame["_line"].isin(excluded)]
+            for join in tspec.join:
+                frame = self._join(system, spec, frame, join)
             if isinstance(tspec.where, str):
                 try:
                     frame = frame[evaluate(tspec.where, frame)]
@@ -969,8 +1015,58 @@ class _Loader:
             for start in range(0, len(frame), SLICE_ROWS):
                 yield frame.iloc[start : start + SLICE_ROWS]
 
+    def _joined_table(self, system: str, join: JoinSpec) -> pd.DataFrame:
+        """Return the good rows of a joined file, columns prefixed ``<file>.`` (read once)."""
+        sys_name, _, file_name = join.file.rpartition(".")
+        key = (sys_name or system, file_name)
+        if key not in self.tables:
+            excluded = self.excluded.get(key, set())
+            parts = [
+                rows[~rows["_line"].isin(excluded)] if excluded else rows
+                for rows in self.spooled[key].iter_rows()
+            ]
+            table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+            self.tables[key] = table.drop(columns=["_line"], errors="ignore")
+        return self.tables[key].add_prefix(f"{join.alias}.")
+
+    def _join(
+        self, system: str, spec: FileSpec, frame: pd.DataFrame, join: JoinSpec
+    ) -> pd.DataFrame:
+        """Join a chunk to another file on its keys; rows whose key finds none are rejected.
+
+        Keys are compared as text, so an integer column meets a text one. A key that
+        finds several rows gives one row for each (in the chunk's order).
+        """
+        table = self._joined_table(system, join)
+        mine = list(join.by)
+        theirs = [f"{join.alias}.{c}" for c in join.by.values()]
+        left = frame.reset_index(drop=True)
+        keys = [f"_key{i}" for i in range(len(mine))]
+        left_keys = pd.DataFrame({k: _key_text(left[c]) for k, c in zip(keys, mine, strict=True)})
+        right = table.assign(**{k: _key_text(table[c]) for k, c in zip(keys, theirs, strict=True)})
+        found = (
+            left_keys.merge(right[keys].drop_duplicates(keys), on=keys, how="left", indicator=True)[
+                "_merge"
+            ]
+            == "both"
+        ).to_numpy()
+        if not found.all():
+            missing = pd.Series(~found, index=frame.index)
+            described = ", ".join(f"{c} = {t}" for c, t in zip(mine, theirs, strict=True))
+            self._reject(
+                system, spec.name, frame, missing, f"no {join.file} row where {described}", mine[0]
+            )
+        joined = left.assign(**{k: left_keys[k] for k in keys}).merge(
+            right.drop(columns=[c for c in right.columns if c in left.columns and c not in keys]),
+            on=keys,
+            how="inner",
+            sort=False,
+        )
+        return joined.drop(columns=keys)
+
     def _field_records(self, frame: pd.DataFrame, tspec: TargetSpec) -> list[dict[str, Any]]:
         data = {f: _value(frame, col) for f, col in tspec.fields.items()}
+        data |= {prop: frame[col] for prop, col in tspec.extra.items()}
         return _records(pd.DataFrame(data, index=frame.index))
 
     def facts(self) -> None:
@@ -1123,6 +1219,12 @@ class _Loader:
 
     def finish(self) -> None:
         self.writer.drain()
+        # holders of one account are tied customers (CO_HOLDS), whichever load wrote them
+        self.progress("ties between holders of one account", 0, 1)
+        self.db.write("load/delete_stale_co_holders")
+        self.db.write_in_batches("load/merge_co_holders")
+        self.report.co_holder_ties = int(self.db.read("load/count_co_holders")[0]["ties"])
+        self.progress("ties between holders of one account", 1, 1)
         for system in self.specs:
             for spec in system.files:
                 spooled = self.spooled[(system.system, spec.name)]

@@ -443,12 +443,12 @@ def _tag_edges(
 
 
 def _distinct_key_systems(
-    system: npt.NDArray[Any], distinct_keys: Collection[str] | None
+    system: npt.NDArray[Any], loose_keys: Collection[str]
 ) -> npt.NDArray[np.bool_]:
-    """Mark the records whose system's record ids are distinct customers."""
-    if distinct_keys is None:
+    """Mark the records whose system's record ids are distinct customers (all but loose)."""
+    if not loose_keys:
         return np.ones(system.size, dtype=bool)
-    return np.isin(system.astype(str), np.array(sorted(distinct_keys), dtype=str))
+    return ~np.isin(system.astype(str), np.array(sorted(loose_keys), dtype=str))
 
 
 #: rules strong enough to join two records of one system with different record ids
@@ -585,7 +585,7 @@ def resolve(
     existing: pd.DataFrame | None = None,
     *,
     key: bytes,
-    distinct_keys: Collection[str] | None = None,
+    loose_keys: Collection[str] = (),
     taken: Collection[str] = (),
 ) -> Resolution:
     """Cluster source records into golden customers.
@@ -608,12 +608,13 @@ def resolve(
         64-bit integers, as the loader reads them).
     key : bytes
         HMAC key for the PII hashes.
-    distinct_keys : collection of str, optional
-        The systems whose record ids are distinct customers: two records of one of
-        these systems never join one customer unless a strong identifier (a shared id
-        number, a declared link, an earlier load) says they are one; a weaker rule
-        that would join them is refused and reported as a ``keep_apart`` conflict.
-        Default: every system.
+    loose_keys : collection of str, optional
+        The systems known to hold several records of one customer under different
+        record ids. In every other system (those of earlier loads too), two records
+        never join one customer unless a strong identifier (a shared id number, a
+        declared link, a reviewer's decision, an earlier load) says they are one; a
+        weaker rule that would join them is refused and reported as a ``keep_apart``
+        conflict.
     taken : collection of str, optional
         Customer ids that new customers must not get (ids of merged-away customers,
         which an undo may bring back). Ids of the earlier records are never reused
@@ -826,7 +827,7 @@ def resolve(
         del wild, wild_pos
 
     del code, namec, birthc, ids, calm, hot, grouped, pairs  # in the edges now
-    keyed = _distinct_key_systems(all_system, distinct_keys)
+    keyed = _distinct_key_systems(all_system, loose_keys)
     strong = _strong_labels(n, edges) if keyed.any() else None
     apart = _apart_tags(idc, all_pins, keyed, strong, all_system)
     label, accepted, kept_apart = _constrained_components(n, edges, apart)

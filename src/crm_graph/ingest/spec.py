@@ -36,11 +36,13 @@ __all__ = [
     "ColumnSpec",
     "FileSpec",
     "IdentitySpec",
+    "JoinSpec",
     "KindSpec",
     "LinkSpec",
     "StaticSpec",
     "SystemSpec",
     "TargetSpec",
+    "check_joins",
     "field_columns",
     "default_loaders_dir",
     "load_spec",
@@ -148,6 +150,26 @@ class IdentitySpec(_Strict):
     )
 
 
+class JoinSpec(_Strict):
+    """Another file of the extract whose rows a target reaches through shared keys.
+
+    ``file`` is a file of this system (``disp``) or of another (``core.disp``); ``by``
+    maps a column of this file, or of an earlier join (``disp.account_id``), to a
+    column of that file (not ``on``: YAML reads an unquoted ``on`` as true). The
+    joined file's columns are then ``<file>.<column>``. A row whose key finds no
+    row there is rejected; a key that finds several rows gives
+    one row each (an account's several holders).
+    """
+
+    file: str = Field(pattern=r"^([a-z][a-z0-9_]*\.)?[a-z][a-z0-9_]*$")
+    by: dict[str, str] = Field(min_length=1)
+
+    @property
+    def alias(self) -> str:
+        """The prefix of the joined file's columns: its file name."""
+        return self.file.rsplit(".", 1)[-1]
+
+
 class TargetSpec(_Strict):
     """Rows of a file projected into one kind of graph element.
 
@@ -168,6 +190,51 @@ class TargetSpec(_Strict):
         description="For record-reference fields: the system whose record ids they hold "
         "(default: this file's system).",
     )
+    join: tuple[JoinSpec, ...] = Field(
+        default=(), description="Other files reached through shared keys (link tables)."
+    )
+    extra: dict[str, str] = Field(
+        default_factory=dict,
+        description="More properties of the target's node: {property: column}, stored with "
+        "the column's type (accounts, contacts, applications).",
+    )
+    flags: dict[str, str] = Field(
+        default_factory=dict,
+        description="Wide product flags (accounts only): {product_id: boolean column}; each "
+        "row holds every product whose column is true. '{product_id}' in a field's "
+        "template is the product's id.",
+    )
+
+    def expanded(self) -> list[TargetSpec]:
+        """Return the target, or for wide flags one target per product (its rows only).
+
+        Examples
+        --------
+        >>> t = TargetSpec(into="accounts", flags={"LOAN": "has_loan"},
+        ...                fields={"account_id": "{id}:{product_id}", "customer": "id"})
+        >>> [(x.fields["account_id"], x.fields["product_id"], x.where) for x in t.expanded()]
+        [('{id}:LOAN', '=LOAN', {'has_loan': 'True'})]
+        """
+        if not self.flags:
+            return [self]
+        return [
+            self.model_copy(
+                update={
+                    "flags": {},
+                    "where": {column: "True"},
+                    "fields": {
+                        **{k: v.replace("{product_id}", product) for k, v in self.fields.items()},
+                        "product_id": f"={product}",
+                    },
+                }
+            )
+            for product, column in self.flags.items()
+        ]
+
+    def joined(self, column: str) -> bool:
+        """Tell whether a column name is one of a joined file's (``<file>.<column>``)."""
+        head = column.split(".", 1)[0] if "." in column else None
+        return head is not None and any(j.alias == head for j in self.join)
 
     @model_validator(mode="after")
     def _fields_fit_the_target(self) -> TargetSpec:
@@ -178,7 +245,15 @@ class TargetSpec(_Strict):
             close = difflib.get_close_matches(self.into, list(TARGETS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"unknown target {self.into!r}{hint}")
-        missing = [f for f in known.required if f not in self.fields]
+        if self.flags:
+            if self.into != "accounts":
+                raise ValueError("'flags' (wide product flags) go with target 'accounts'")
+            if "product_id" in self.fields:
+                raise ValueError("with 'flags', product_id comes from the flags, not 'fields'")
+            if self.where:
+                raise ValueError("with 'flags', each product's column is the row filter")
+        provided = set(self.fields) | ({"product_id"} if self.flags else set())
+        missing = [f for f in known.required if f not in provided]
         if missing:
             hint = " (or declare the extract's as_of date)" if missing == ["churned_on"] else ""
             raise ValueError(f"target {self.into!r} needs field(s) {', '.join(missing)}{hint}")
@@ -191,6 +266,18 @@ class TargetSpec(_Strict):
         bad = [f for f in self.systems if f not in known.refs]
         if bad:
             raise ValueError(f"'systems' names non-reference field(s) {', '.join(bad)}")
+        if self.extra and self.into not in EXTRA_TARGETS:
+            raise ValueError(
+                f"target {self.into!r} takes no 'extra' properties; {', '.join(EXTRA_TARGETS)} do"
+            )
+        clash = [p for p in self.extra if p in known.fields or not p.isidentifier()]
+        if clash:
+            raise ValueError(
+                f"extra propert(ies) {', '.join(clash)}: a field of the target, or not a name"
+            )
+        aliases = [j.alias for j in self.join]
+        if len(set(aliases)) < len(aliases):
+            raise ValueError("a target joins one file once")
         return self
 
 
@@ -238,10 +325,32 @@ class FileSpec(_Strict):
                 named.append(("identity.link.column", ident.link.column))
             named += [(f"identity.golden.{k}", v) for k, v in ident.golden.items()]
         for i, target in enumerate(self.targets):
+            targeted: list[tuple[str, str]] = []
             for k, v in target.fields.items():
-                named += [(f"targets.{i}.fields.{k}", c) for c in field_columns(v)]
+                targeted += [
+                    (f"targets.{i}.fields.{k}", c)
+                    for c in field_columns(v)
+                    if not (target.flags and c == "product_id")  # each flag's product
+                ]
+            targeted += [(f"targets.{i}.extra.{k}", v) for k, v in target.extra.items()]
+            targeted += [(f"targets.{i}.flags.{k}", v) for k, v in target.flags.items()]
+            for product, column in target.flags.items():
+                if column in self.columns and self.columns[column].type != "boolean":
+                    raise ValueError(
+                        f"targets.{i}.flags.{product}: column {column!r} must be of type "
+                        "boolean (with its true_values and false_values)"
+                    )
             if isinstance(target.where, dict):
-                named += [(f"targets.{i}.where", k) for k in target.where]
+                targeted += [(f"targets.{i}.where", k) for k in target.where]
+            for j, join in enumerate(target.join):
+                earlier = target.join[:j]
+                targeted += [
+                    (f"targets.{i}.join.{j}.by", c)
+                    for c in join.by
+                    if not any(c.startswith(e.alias + ".") for e in earlier)
+                ]
+            # columns of joined files are checked once every mapping is read (check_joins)
+            named += [(w, c) for w, c in targeted if not target.joined(c)]
         for where, column in named:
             if column not in known:
                 raise ValueError(f"{where} names column {column!r}, which is not among the columns")
@@ -260,7 +369,7 @@ class FileSpec(_Strict):
         typed = {c: _SQL_TYPES[col.type] for c, col in self.columns.items()}
         typed |= {"_line": "BIGINT"}
         for i, target in enumerate(self.targets):
-            if isinstance(target.where, str):
+            if isinstance(target.where, str) and not target.join:
                 try:
                     check_expression(target.where, [*sorted(known), "_line"], typed=typed)
                 except ExpressionError as exc:
@@ -338,6 +447,63 @@ class SystemSpec(_Strict):
         raise MappingError(f"system {self.system!r} has no file {name!r}")
 
 
+#: targets whose nodes take extra properties from a mapping
+EXTRA_TARGETS = ("accounts", "contacts", "applications")
+
+
+def check_joins(specs: list[SystemSpec]) -> None:
+    """Check every join across the mappings: the file exists, its columns are named right.
+
+    Raises
+    ------
+    MappingError
+        Naming the system, file, target and the first problem.
+    """
+    files = {(s.system, f.name): f for s in specs for f in s.files}
+    for system in specs:
+        for i, spec in enumerate(system.files):
+            for t, target in enumerate(spec.targets):
+                if not target.join:
+                    continue
+                where = f"system {system.system}: files.{i}.targets.{t}"
+                columns = {c: col.type for c, col in spec.columns.items()}
+                if spec.row_id:
+                    columns["_row"] = "string"
+                for j, join in enumerate(target.join):
+                    sys_name, _, file_name = join.file.rpartition(".")
+                    other = files.get((sys_name or system.system, file_name))
+                    if other is None:
+                        raise MappingError(
+                            f"{where}.join.{j}: no file {join.file!r} among the mappings loaded"
+                        )
+                    theirs = {c: col.type for c, col in other.columns.items()}
+                    if other.row_id:
+                        theirs["_row"] = "string"
+                    for mine, their in join.by.items():
+                        if mine not in columns:
+                            raise MappingError(f"{where}.join.{j}.by: no column {mine!r} here")
+                        if their not in theirs:
+                            raise MappingError(
+                                f"{where}.join.{j}.by: {join.file} has no column {their!r}"
+                            )
+                    columns |= {f"{join.alias}.{c}": kind for c, kind in theirs.items()}
+                used = [
+                    (f"fields.{k}", c) for k, v in target.fields.items() for c in field_columns(v)
+                ]
+                used += [(f"extra.{k}", v) for k, v in target.extra.items()]
+                if isinstance(target.where, dict):
+                    used += [("where", k) for k in target.where]
+                for name, column in used:
+                    if column not in columns:
+                        raise MappingError(f"{where}.{name}: no column {column!r}")
+                if isinstance(target.where, str):
+                    typed = {c: _SQL_TYPES[k] for c, k in columns.items()} | {"_line": "BIGINT"}
+                    try:
+                        check_expression(target.where, [*sorted(columns), "_line"], typed=typed)
+                    except ExpressionError as exc:
+                        raise MappingError(f"{where}.where: {exc}") from None
+
+
 _KNOWN_FIELDS = sorted(
     set().union(
         *(
@@ -350,6 +516,7 @@ _KNOWN_FIELDS = sorted(
                 KindSpec,
                 LinkSpec,
                 TargetSpec,
+                JoinSpec,
             )
         )
     )
@@ -475,4 +642,5 @@ def load_specs(*paths: Path) -> list[SystemSpec]:
     if dupes:
         where = ", ".join(str(p) for p in paths)
         raise MappingError(f"{where}: several mappings for system(s) {', '.join(dupes)}")
+    check_joins(specs)
     return sorted(specs, key=lambda s: s.system)
