@@ -12,8 +12,8 @@ CALL (c) {
     role: o.role, status: coalesce(a.status, 'open'), balance: a.balance, currency: a.currency,
     opened_on: a.opened_on, closed_on: a.closed_on, credit_limit: a.credit_limit,
     fee_income: a.fee_income,
-    co_holders: [(a)<-[h:OWNS]-(o:Customer) WHERE o <> c |
-                 {customer_id: o.customer_id, role: h.role}]} END) AS accounts
+    co_holders: [(a)<-[h:OWNS]-(other:Customer) WHERE other <> c |
+                 {customer_id: other.customer_id, role: h.role}]} END) AS accounts
 }
 CALL (c) {
   OPTIONAL MATCH (c)-[e:ENROLLED_IN]->(ch:Channel)

@@ -236,6 +236,14 @@ def load(
     rejects: Annotated[
         Path | None, typer.Option(help="Folder for reject files (default: EXTRACT/rejects).")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Everything but the writes: per target what would be written, filtered "
+            "and rejected (reject files are written).",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate, resolve identities and upsert an extract; rejects go to EXTRACT/rejects/."""
@@ -274,10 +282,23 @@ def load(
             workers=settings.load_workers,
             progress=progress,
             rejects_dir=rejects,
+            dry_run=dry_run,
         ).as_dict()
+    for warning in report["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     _emit(report, as_json)
     if as_json:
         return
+    if dry_run:
+        plan = Table(title=f"Dry run of {extract}: nothing was written")
+        for col in ("target", "rows", "filtered", "rejected", "would write"):
+            plan.add_column(col, justify="left" if col == "target" else "right")
+        for name, t in report["targets"].items():
+            plan.add_row(
+                name, f"{t['rows']:,}", f"{t['filtered']:,}", f"{t['rejected']:,}",
+                f"{t['written']:,}",
+            )  # fmt: skip
+        Console().print(plan)
     table = Table(title=f"Load of {extract}")
     for col in ("file", "read", "loaded", "rejected"):
         table.add_column(col, justify="left" if col == "file" else "right")
@@ -287,7 +308,8 @@ def load(
     console.print(
         f"{report['rows_read']:,} rows read, {report['rows_rejected']:,} rejected "
         f"(see {rejects or extract / 'rejects'}); {report['customers_created']:,} new customers, "
-        f"{report['customers_total']:,} in the graph; {report['conflicts']} conflicts, "
+        f"{report['customers_total']:,} in the graph{' after it' if dry_run else ''}; "
+        f"{report['conflicts']} conflicts, "
         f"{report['merges']} merges; {report['duration_s']}s ({report['rows_per_s']:,} rows/s)."
     )
     console.print(
@@ -297,6 +319,51 @@ def load(
             for k, v in sorted(report["records_resolved"].items(), key=lambda kv: -kv[1])
         )
     )
+
+
+mapping_app = typer.Typer(
+    help="Loader mappings: draft one for an extract nobody has mapped yet.",
+    no_args_is_help=True,
+)
+app.add_typer(mapping_app, name="mapping")
+
+
+@mapping_app.command("draft")
+def mapping_draft(
+    folder: Annotated[Path, typer.Argument(help="The extract folder to profile.")],
+    out: Annotated[Path, typer.Option(help="Where to write the drafted mapping (YAML).")],
+    system: Annotated[
+        str | None, typer.Option(help="The source system's name (default: the folder's).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite --out if it exists.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Profile every CSV/Parquet file of FOLDER and write a commented mapping that loads."""
+    from crm_graph.ingest.draft import draft_mapping
+    from crm_graph.ingest.spec import load_spec
+
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: no such extract folder")
+    if out.exists() and not force:
+        raise ConfigError(f"{out} exists; pass --force to overwrite it")
+    text = draft_mapping(folder, system)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    spec = load_spec(out)  # the draft must load as it is
+    summary = {
+        "out": str(out),
+        "system": spec.system,
+        "files": [f.name for f in spec.files],
+        "customer_file": next((f.name for f in spec.files if f.identity), None),
+        "targets": sum(len(f.targets) for f in spec.files),
+    }
+    _emit(summary, as_json)
+    if not as_json:
+        console.print(
+            f"Wrote {out}: system {spec.system}, {len(spec.files)} files, customers from "
+            f"{summary['customer_file']}, {summary['targets']} targets. Check the comments, "
+            f"then: crm-graph load {folder} --mappings {out} --dry-run"
+        )
 
 
 resolve_app = typer.Typer(
@@ -518,12 +585,17 @@ def analyze(
         if what == "all":
             say("customers and ties for churn and cross-sell")
             base = read_customer_base(db)
-        if what in ("all", "churn"):
+        if what in ("all", "churn") and _has_history(db):
             say("churn exposure, risk and retention priority")
             config_churn = ChurnConfig(weights=weights)
             payload["churn"] = asdict(
                 compute_churn(db, config_churn, as_of=day, progress=say, base=base)
             )
+        elif what in ("all", "churn"):
+            from crm_graph.analytics.churn_snapshot import compute_snapshot_churn
+
+            say("churn from the snapshot's own columns (no balance or contact history)")
+            payload["churn_snapshot"] = compute_snapshot_churn(db).as_dict()
         if what in ("all", "crosssell"):
             say("cross-sell recommendations")
             payload["crosssell"] = asdict(
@@ -552,6 +624,16 @@ def analyze(
             f"{c['high_value_at_risk']:,} high-value customers at risk; strongest signals: {top} "
             f"({c['seconds']:.1f}s)"
         )
+    if "churn_snapshot" in payload:
+        c = payload["churn_snapshot"]
+        reference = c["cv_roc_auc_reference"]
+        console.print(
+            f"churn (snapshot): {c['customers']:,} customers, {c['churned']:,} left; "
+            f"{len(c['features'])} properties as features; {c['folds']}-fold ROC AUC "
+            f"{c['cv_roc_auc']:.3f} (plain gradient boosting on the same columns: "
+            f"{reference if reference is None else f'{reference:.3f}'}); "
+            f"churn_risk written as each customer's out-of-fold probability"
+        )
     if "crosssell" in payload:
         c = payload["crosssell"]
         console.print(
@@ -559,6 +641,14 @@ def analyze(
             f"customers as of {c['as_of']} (blend trained as of {c['trained_as_of']}; "
             f"{c['seconds']:.1f}s)"
         )
+
+
+def _has_history(db: Any) -> bool:
+    """Tell whether the graph has the history the temporal churn model needs."""
+    dates = db.read("analytics/read_data_as_of")
+    return bool(dates) and (
+        dates[0]["last_balance_month"] is not None or dates[0]["last_contact"] is not None
+    )
 
 
 def _parse_date(text: str, option: str) -> date:
@@ -640,16 +730,17 @@ def churn_report(as_json: JsonOpt = False) -> None:
     """Why customers left, where they went, what the bank lost."""
     from crm_graph.analytics.churn import churn_analysis
 
-    with open_database(get_settings()) as db:
+    settings = get_settings()
+    with open_database(settings) as db:
         report = churn_analysis(db)
     _emit(report, as_json)
     if as_json:
         return
     lost = report["lost"]
     console.print(
-        f"{lost['customers']:,} churned customers moved {lost['amount_moved']:,.0f} CNY out; "
-        f"they held {lost['mean_products']:.1f} products on average and paid "
-        f"{lost['fee_income']:,.0f} CNY agency fees"
+        f"{lost['customers']:,} churned customers moved {lost['amount_moved']:,.0f} "
+        f"{settings.currency} out; they held {lost['mean_products']:.1f} products on average "
+        f"and paid {lost['fee_income']:,.0f} {settings.currency} agency fees"
     )
     console.print("why: " + ", ".join(f"{r['reason']} {r['share']:.0%}" for r in report["reasons"]))
     console.print(
@@ -779,14 +870,25 @@ def _cell(value: Any) -> str:
 
 @app.command("evaluate")
 def evaluate_cmd(
-    truth: Annotated[Path, typer.Option(help="The generated truth/ folder.")],
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            help="A generated bank's truth/ folder. Without it: what real labelled data "
+            "allows (the snapshot churn model's cross-validated figures)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Score the graph against ground truth: resolution, clusters, churn."""
+    """Score the graph: against ground truth, or by cross-validation on its own labels."""
     from crm_graph.analytics.evaluate import evaluate
 
     with open_database(get_settings()) as db:
-        result = evaluate(db, truth)
+        if truth is None:
+            from crm_graph.analytics.churn_snapshot import compute_snapshot_churn
+
+            result = {"churn": compute_snapshot_churn(db, write=False).as_dict()}
+        else:
+            result = evaluate(db, truth)
     _emit(result, as_json)
     if not as_json:
         for section, metrics in result.items():
@@ -839,8 +941,9 @@ def report(
 
     if out.suffix.lower() not in (".html", ".htm"):
         raise ConfigError(f"--out must be an .html file, got {out.name!r}")
-    with open_database(get_settings()) as db:
-        data = write_report(db, out, branch)
+    settings = get_settings()
+    with open_database(settings) as db:
+        data = write_report(db, out, branch, currency=settings.currency)
     payload = {
         "out": str(out),
         "bytes": out.stat().st_size,

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         description="Processes that check files and write transactions in flight during a load.",
     )
 
+    currency: str = Field(
+        default="CNY",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 currency that reports label amounts with (the bank's own).",
+    )
+
     api_keys: SecretStr = Field(
         default=SecretStr(""), description="role:key pairs, comma-separated (hashed when read)."
     )

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import phonenumbers
+
 __all__ = [
     "USCC_ALPHABET",
     "normalize_name",
@@ -124,19 +126,28 @@ def valid_uscc(value: str) -> bool:
 _PHONE_JUNK = re.compile(r"[\s\-().]")
 
 
-def normalize_phone(value: str, default_country: str = "86") -> str | None:
+def normalize_phone(value: str, default_country: str = "86", region: str = "CN") -> str | None:
     """Normalise a phone number to E.164, or return None if it is not one.
 
     Mainland mobile numbers (11 digits starting with 1) and landlines with an area
     code (``0760-88123456``) get ``+86``; numbers with ``+``/``00`` keep their
     country code. Full-width digits are accepted.
 
+    For a ``region`` other than CN (ISO 3166 alpha-2, e.g. ``CZ``, ``PT``), numbers
+    are parsed by the ``phonenumbers`` library (libphonenumber's metadata) and kept
+    when they are possible numbers of their country. Mainland numbers keep the
+    hand-written rules above: at a million customers' four million records the
+    library's parse costs about two minutes of CPU in the load, these rules seconds,
+    and they accept the same formats (the generator's five phone formats, tested).
+
     Parameters
     ----------
     value : str
         The number as a source system holds it.
     default_country : str, default "86"
-        Country code for numbers without one.
+        Country code for numbers without one (with ``region`` CN).
+    region : str, default "CN"
+        The country of numbers written without a country code.
 
     Returns
     -------
@@ -152,6 +163,8 @@ def normalize_phone(value: str, default_country: str = "86") -> str | None:
     >>> normalize_phone("１３８１２３４５６７８"), normalize_phone("12345") is None
     ('+8613812345678', True)
     """
+    if region.upper() != "CN":
+        return _library_phone(value, region.upper())
     v = unicodedata.normalize("NFKC", value).strip()
     v = _PHONE_JUNK.sub("", v)
     if v.startswith("+"):
@@ -173,6 +186,25 @@ def normalize_phone(value: str, default_country: str = "86") -> str | None:
     if default_country == "86":
         return _mainland(digits)
     return f"+{default_country}{digits.lstrip('0')}" if 6 <= len(digits) <= 13 else None
+
+
+def _library_phone(value: str, region: str) -> str | None:
+    """E.164 by libphonenumber, for numbers of a country other than China.
+
+    Examples
+    --------
+    >>> _library_phone("603 123 456", "CZ"), _library_phone("+351 912 345 678", "CZ")
+    ('+420603123456', '+351912345678')
+    >>> _library_phone("12", "PT") is None
+    True
+    """
+    try:
+        number = phonenumbers.parse(unicodedata.normalize("NFKC", value), region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def _mainland(national: str) -> str | None:

@@ -59,6 +59,7 @@ class ReportData:
     flows: list[dict[str, Any]]
     opportunity: list[dict[str, Any]]
     campaigns: list[dict[str, Any]] = field(default_factory=list)
+    currency: str = "CNY"
 
 
 def report_data(db: Database, branch_id: str | None = None, clusters: int = 30) -> ReportData:
@@ -214,7 +215,7 @@ def _tiers_chart(data: ReportData) -> str:
     left.set_title("customers per tier")
     left.invert_yaxis()
     right.barh(names, [r["aum"] / 1e6 for r in rows], color="#f08c00")
-    right.set_title("AUM per tier (million CNY)")
+    right.set_title(f"AUM per tier (million {data.currency})")
     right.invert_yaxis()
     fig.tight_layout()
     return _svg(fig)
@@ -249,7 +250,9 @@ def _flows_chart(data: ReportData) -> str:
         ax.annotate(f"{r['customers']} customers", (r["amount"] / 1e6, i), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=8)  # fmt: skip
     ax.invert_yaxis()
-    ax.set_title("money that left with churned customers, per competitor (million CNY)")
+    ax.set_title(
+        f"money that left with churned customers, per competitor (million {data.currency})"
+    )
     return _svg(fig)
 
 
@@ -318,8 +321,8 @@ def render_report(data: ReportData) -> str:
         for k, v in (
             ("customers", f"{customers:,}"),
             ("active", f"{active:,}"),
-            ("AUM (million CNY)", f"{aum / 1e6:,.1f}"),
-            ("agency fee income (CNY)", f"{fees:,.0f}"),
+            (f"AUM (million {data.currency})", f"{aum / 1e6:,.1f}"),
+            (f"agency fee income ({data.currency})", f"{fees:,.0f}"),
         )
     )
     s = data.stamps
@@ -328,7 +331,8 @@ def render_report(data: ReportData) -> str:
         for k in ("segments_at", "clusters_at", "churn_at", "crosssell_at")
     )
     tiers_table = _table(
-        ["tier", "customers", "active", "churned", "AUM (CNY)", "fee income (CNY)"],
+        ["tier", "customers", "active", "churned", f"AUM ({data.currency})",
+         f"fee income ({data.currency})"],
         [
             [r["tier"], f"{r['customers']:,}", f"{r['active']:,}", f"{r['churned']:,}",
              f"{r['aum']:,.0f}", f"{r['fee_income']:,.0f}"]
@@ -336,7 +340,8 @@ def render_report(data: ReportData) -> str:
         ],
     )  # fmt: skip
     clusters_table = _table(
-        ["cluster", "members here", "whole cluster", "churn rate", "AUM (CNY)", "label"],
+        ["cluster", "members here", "whole cluster", "churn rate", f"AUM ({data.currency})",
+         "label"],
         [
             [c["community"], c["members"], c.get("size"), _pct(c["churn_rate"]),
              f"{c['aum']:,.0f}", c.get("label")]
@@ -344,7 +349,7 @@ def render_report(data: ReportData) -> str:
         ],
     )  # fmt: skip
     flows_table = _table(
-        ["competitor", "customers", "amount moved (CNY)"],
+        ["competitor", "customers", f"amount moved ({data.currency})"],
         [[f["competitor"], f["customers"], f"{f['amount']:,.0f}"] for f in data.flows],
     )
     opportunity_table = _table(
@@ -422,9 +427,15 @@ percentile. High value at risk: private and wealth customers in the top risk dec
 """
 
 
-def write_report(db: Database, out: Path, branch_id: str | None = None) -> ReportData:
-    """Read, render and write the report to ``out``; return what it shows."""
+def write_report(
+    db: Database, out: Path, branch_id: str | None = None, currency: str = "CNY"
+) -> ReportData:
+    """Read, render and write the report to ``out``; return what it shows.
+
+    ``currency`` labels the amounts (the bank's own, ``CRM_CURRENCY``).
+    """
     data = report_data(db, branch_id)
+    data.currency = currency
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_report(data), encoding="utf-8")
     return data

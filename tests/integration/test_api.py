@@ -569,3 +569,20 @@ def test_no_raw_pii_in_api_answers(client: TestClient, bank: Path, session_db: D
     assert leaks_in(planted) == [phone]
     leaks = leaks_in("\n".join(texts))
     assert not leaks, leaks[:5]
+
+
+def test_the_review_queue_is_for_admins(client: TestClient, session_db: Database) -> None:
+    expected = session_db.run_statement(
+        "MATCH (k:ResolutionConflict {status: 'open'}) RETURN count(k) AS n"
+    )[0]["n"]
+    assert expected > 0, "the generated bank plants records the resolver keeps apart"
+    page = client.get("/v1/resolution/review?limit=1000", headers=_headers("admin"))
+    assert page.status_code == 200
+    items = page.json()["items"]
+    assert len(items) == expected
+    assert all(i["status"] == "open" and len(i["records"]) >= 2 for i in items)
+    assert all(r["customer_id"] for i in items for r in i["records"])
+    for role in ("analyst", "marketing", "service"):
+        assert client.get("/v1/resolution/review", headers=_headers(role)).status_code == 403
+    bad = client.get("/v1/resolution/review?status=closed", headers=_headers("admin"))
+    assert bad.status_code == 422

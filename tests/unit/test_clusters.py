@@ -50,8 +50,8 @@ def test_scaling_all_weights_changes_nothing(weights: dict[str, float], factor: 
     frame = pd.DataFrame(
         {
             "type": list(TIE_TYPES),
-            "amount": [None, None, 5e4, 1e5, None],
-            "count": [None, None, 12, None, None],
+            "amount": [5e4 if t in ("TRANSFERS", "GUARANTEES") else None for t in TIE_TYPES],
+            "count": [12 if t == "TRANSFERS" else None for t in TIE_TYPES],
         }
     )
     scaled = {k: v * factor for k, v in weights.items()}

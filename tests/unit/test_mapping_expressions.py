@@ -166,3 +166,17 @@ def test_several_mapping_files_and_folders() -> None:
         load_specs(loaders, loaders / "cards.yaml")
     with pytest.raises(MappingError, match="no such mapping file or folder"):
         load_specs(loaders / "nope.yaml")
+
+
+def test_phone_numbers_of_the_declared_country(tmp_path: Path) -> None:
+    (tmp_path / "p.csv").write_text("id,tel\n1,603 123 456\n2,+351 912 345 678\n3,12\n")
+    (tmp_path / "p.yaml").write_text(
+        "system: cz\nphone_region: CZ\nfiles:\n  - name: p\n    path: p.csv\n"
+        "    columns: {id: {type: string}, tel: {type: string, normalize: phone}}\n",
+        encoding="utf-8",
+    )
+    spec = load_spec(tmp_path / "p.yaml")
+    assert spec.files[0].phone_region == "CZ"
+    result = read_validated(tmp_path, spec.files[0])
+    assert result.rows.tel.tolist() == ["+420603123456", "+351912345678"]
+    assert result.rejects._reason.tolist() == ["not a phone number: '12'"]

@@ -29,7 +29,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_graph import __version__
 from crm_graph.api.deps import ApiError
-from crm_graph.api.routes import campaigns, churn, clusters, customers, health, queries
+from crm_graph.api.routes import (
+    campaigns,
+    churn,
+    clusters,
+    customers,
+    health,
+    queries,
+    resolution,
+)
 from crm_graph.api.security import parse_keys
 from crm_graph.config import Settings, get_settings
 from crm_graph.db import Database, connect
@@ -236,7 +244,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     if db is not None:
         app.state.db = db
     _install_handlers(app)
-    for module in (health, customers, clusters, churn, campaigns, queries):
+    for module in (health, customers, clusters, churn, campaigns, queries, resolution):
         app.include_router(module.router)
     app.mount("/app", StaticFiles(directory=STATIC, html=True), name="app")
     app.add_middleware(BodyLimit, limit=settings.api_max_body_bytes)

@@ -478,3 +478,30 @@ class ChurnFlows(BaseModel):
     """Where churned customers went, most money first."""
 
     items: list[ChurnFlow]
+
+
+class ConflictRecord(BaseModel):
+    """A source record of a conflict and the customer it resolves to now."""
+
+    record: str = Field(description="system:record_id")
+    customer_id: str | None = None
+
+
+class ResolutionConflict(BaseModel):
+    """A merge the resolver refused, for a person to decide."""
+
+    conflict_id: str
+    rule: str
+    reason: str
+    status: Literal["open", "accepted", "rejected"]
+    at: str | None = Field(default=None, description="When a load first recorded it.")
+    decided_by: str | None = None
+    decided_at: str | None = None
+    decision_reason: str | None = None
+    records: list[ConflictRecord]
+
+
+class ConflictPage(BaseModel):
+    """Conflicts of the review queue, newest first."""
+
+    items: list[ResolutionConflict]

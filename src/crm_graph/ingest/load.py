@@ -127,6 +127,13 @@ class LoadReport:
     retried_transactions: int = 0
     co_holder_ties: int = 0
     duration_s: float = 0.0
+    dry_run: bool = False
+    #: per target: the file's good rows, kept by ``where``, filtered out by it,
+    #: rejected (references, products, joins) and written (or, dry, to write)
+    targets: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: per file with rejects: per reason, the first lines rejected for it
+    reject_samples: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as plain JSON-ready data."""
@@ -140,6 +147,10 @@ class LoadReport:
             "customers_created": self.customers_created,
             "customers_total": self.customers_total,
             "co_holder_ties": self.co_holder_ties,
+            "dry_run": self.dry_run,
+            "targets": self.targets,
+            "reject_samples": self.reject_samples,
+            "warnings": self.warnings,
             "records_resolved": self.records_resolved,
             "conflicts": len(self.conflicts),
             "conflict_examples": self.conflicts[:5],
@@ -446,9 +457,16 @@ class _Writer:
     """
 
     def __init__(
-        self, db: Database, batch_size: int, workers: int, progress: Progress, report: LoadReport
+        self,
+        db: Database,
+        batch_size: int,
+        workers: int,
+        progress: Progress,
+        report: LoadReport,
+        dry_run: bool = False,
     ) -> None:
         self.db = db
+        self.dry_run = dry_run
         self.batch_size = batch_size
         self.workers = workers
         self.progress = progress
@@ -505,6 +523,10 @@ class _Writer:
     def _write(
         self, task: str, name: str, rows: list[dict[str, Any]], params: dict[str, Any]
     ) -> None:
+        if self.dry_run:  # everything but the write: count what would be written
+            self.done[task] = self.done.get(task, 0) + len(rows)
+            self.progress(task, self.done[task], max(self.totals.get(task, 0), self.done[task]))
+            return
         partition = _PARTITION.get(name)
         for written in self.db.write_batches(
             name,
@@ -539,8 +561,10 @@ class _Loader:
         by: str,
         workers: int = 1,
         spool: Path | None = None,
+        dry_run: bool = False,
     ) -> None:
         self.db = db
+        self.dry_run = dry_run
         self.extract = extract
         self.rejects_dir = rejects_dir
         self.specs = specs
@@ -551,7 +575,7 @@ class _Loader:
         self.by = by
         self.workers = workers
         self.spool = spool or Path(tempfile.mkdtemp(prefix="crm-graph-load-"))
-        self.report = LoadReport(extract=str(extract))
+        self.report = LoadReport(extract=str(extract), dry_run=dry_run)
         self.spooled: dict[tuple[str, str], SpooledFile] = {}
         self.extra_rejects: dict[tuple[str, str], list[pd.DataFrame]] = {}
         self.excluded: dict[tuple[str, str], set[int]] = {}
@@ -566,7 +590,7 @@ class _Loader:
     def writer(self) -> _Writer:
         if self._writer is None:
             self._writer = _Writer(
-                self.db, self.batch_size, self.workers, self.progress, self.report
+                self.db, self.batch_size, self.workers, self.progress, self.report, self.dry_run
             )
         return self._writer
 
@@ -823,9 +847,14 @@ class _Loader:
                 continue
             task = f"{system}/{spec.name} -> {tgt.name}"
             records: list[dict[str, Any]] = []
-            for frame in self._chunks(system, spec, tspec):
+            counts = self.report.targets.setdefault(
+                task, {"rows": 0, "kept": 0, "filtered": 0, "rejected": 0, "written": 0}
+            )
+            counts["rows"] += self.spooled[(system, spec.name)].loaded
+            for frame in self._chunks(system, spec, tspec, counts):
                 records += self._field_records(frame, tspec)
             self._catalogue_rows(task, tgt, records)
+            counts["written"] += len(records)
 
     def _catalogue_rows(self, task: str, tgt: Target, records: list[dict[str, Any]]) -> None:
         key = tgt.required[0]
@@ -933,7 +962,7 @@ class _Loader:
 
     def _record_conflicts(self, conflicts: list[dict[str, Any]]) -> None:
         """Keep each conflict in the graph for review (``crm-graph resolve review``)."""
-        if not conflicts:
+        if not conflicts or self.dry_run:
             return
         at = datetime.now(UTC).isoformat(timespec="seconds")
         rows = [{**c, "conflict_id": conflict_id(c["records"]), "at": at} for c in conflicts]
@@ -978,7 +1007,8 @@ class _Loader:
         self.writer.start_task("merged customers' ties", len(moves))
         self.writer.submit("merged customers' ties", "load/move_customer_relationships", moves)
         self.writer.drain()
-        self.db.write("load/delete_orphan_customers", ids=gone)
+        if not self.dry_run:
+            self.db.write("load/delete_orphan_customers", ids=gone)
 
     def _targets(self) -> Iterable[tuple[str, FileSpec, TargetSpec, Target]]:
         items = [
@@ -990,7 +1020,9 @@ class _Loader:
         ]
         return sorted(items, key=lambda x: x[3].stage)
 
-    def _chunks(self, system: str, spec: FileSpec, tspec: TargetSpec) -> Iterator[pd.DataFrame]:
+    def _chunks(
+        self, system: str, spec: FileSpec, tspec: TargetSpec, counts: dict[str, int]
+    ) -> Iterator[pd.DataFrame]:
         """Yield the file's good rows, filtered by the target's ``where``.
 
         At most :data:`SLICE_ROWS` rows at a time: each becomes one writer job, and the
@@ -1001,7 +1033,9 @@ class _Loader:
             if excluded:
                 frame = frame[~frame["_line"].isin(excluded)]
             for join in tspec.join:
-                frame = self._join(system, spec, frame, join)
+                frame, missing = self._join(system, spec, frame, join)
+                counts["rejected"] += missing
+            before = len(frame)
             if isinstance(tspec.where, str):
                 try:
                     frame = frame[evaluate(tspec.where, frame)]
@@ -1012,6 +1046,8 @@ class _Loader:
             else:
                 for col, value in tspec.where.items():
                     frame = frame[frame[col].astype(str) == value]
+            counts["filtered"] += before - len(frame)
+            counts["kept"] += len(frame)
             for start in range(0, len(frame), SLICE_ROWS):
                 yield frame.iloc[start : start + SLICE_ROWS]
 
@@ -1031,11 +1067,12 @@ class _Loader:
 
     def _join(
         self, system: str, spec: FileSpec, frame: pd.DataFrame, join: JoinSpec
-    ) -> pd.DataFrame:
+    ) -> tuple[pd.DataFrame, int]:
         """Join a chunk to another file on its keys; rows whose key finds none are rejected.
 
         Keys are compared as text, so an integer column meets a text one. A key that
-        finds several rows gives one row for each (in the chunk's order).
+        finds several rows gives one row for each (in the chunk's order). Returns the
+        joined rows and how many rows were rejected.
         """
         table = self._joined_table(system, join)
         mine = list(join.by)
@@ -1062,7 +1099,7 @@ class _Loader:
             how="inner",
             sort=False,
         )
-        return joined.drop(columns=keys)
+        return joined.drop(columns=keys), int((~found).sum())
 
     def _field_records(self, frame: pd.DataFrame, tspec: TargetSpec) -> list[dict[str, Any]]:
         data = {f: _value(frame, col) for f, col in tspec.fields.items()}
@@ -1082,7 +1119,14 @@ class _Loader:
             self.writer.start_task(task, self.spooled[(system, spec.name)].loaded)
             submitted = 0
             balances: list[pd.DataFrame] = []
-            for frame in self._chunks(system, spec, tspec):
+            rows_in = self.spooled[(system, spec.name)].loaded - len(
+                self.excluded.get((system, spec.name), set())
+            )
+            counts = self.report.targets.setdefault(
+                task, {"rows": 0, "kept": 0, "filtered": 0, "rejected": 0, "written": 0}
+            )
+            counts["rows"] += rows_in
+            for frame in self._chunks(system, spec, tspec, counts):
                 resolved = pd.DataFrame(index=frame.index)
                 bad = pd.Series(False, index=frame.index)
                 for ref in tgt.refs:
@@ -1113,6 +1157,7 @@ class _Loader:
                             tspec.fields[fld],
                         )
                         bad |= unknown
+                counts["rejected"] += int(bad.sum())
                 good = frame[~bad]
                 refs = resolved[~bad]
                 if tgt.name == "balances":
@@ -1145,11 +1190,18 @@ class _Loader:
                 del combined
             # the bar's total was the file's rows: now the rows this target writes
             self.writer.start_task(task, submitted)
+            counts["written"] += submitted
+            if rows_in and not submitted:
+                self.report.warnings.append(
+                    f"{task}: writes no row from {rows_in:,} good rows "
+                    f"({counts['filtered']:,} filtered by where, {counts['rejected']:,} rejected)"
+                )
 
     def _rows(
         self, system: str, tgt: Target, fields: list[dict[str, Any]], refs: pd.DataFrame
     ) -> list[dict[str, Any]]:
         """Build the ``$rows`` of a target; account and contact ids are prefixed by system."""
+        currency = next(s.currency for s in self.specs if s.system == system)
         ref_records = _records(refs)
         rows = []
         for f, r in zip(fields, ref_records, strict=True):
@@ -1160,6 +1212,8 @@ class _Loader:
                 rows.append({"from_id": r["from"], "to_id": r["to"], "props": props})
             elif tgt.name == "accounts":
                 props = _props(f, ("customer", "product_id", "account_id", "role"))
+                if currency and props.get("currency") is None:
+                    props["currency"] = currency
                 rows.append(
                     {
                         "account_id": f"{system}:{f['account_id']}",
@@ -1217,14 +1271,8 @@ class _Loader:
                 raise MappingError(f"target {tgt.name!r} has no row builder")
         return rows
 
-    def finish(self) -> None:
-        self.writer.drain()
-        # holders of one account are tied customers (CO_HOLDS), whichever load wrote them
-        self.progress("ties between holders of one account", 0, 1)
-        self.db.write("load/delete_stale_co_holders")
-        self.db.write_in_batches("load/merge_co_holders")
-        self.report.co_holder_ties = int(self.db.read("load/count_co_holders")[0]["ties"])
-        self.progress("ties between holders of one account", 1, 1)
+    def _write_rejects(self) -> None:
+        """Write each file's reject file and count its rows; sample lines per reason."""
         for system in self.specs:
             for spec in system.files:
                 spooled = self.spooled[(system.system, spec.name)]
@@ -1246,9 +1294,29 @@ class _Loader:
                 )
                 write_rejects(self.rejects_dir, system.system, spec.name, rejects)
                 rejected = spooled.rejected + len(more)
-                self.report.files[f"{system.system}/{spec.name}"] = FileReport(
+                name = f"{system.system}/{spec.name}"
+                self.report.files[name] = FileReport(
                     read=spooled.read, loaded=spooled.read - rejected, rejected=rejected
                 )
+                if len(rejects):
+                    samples = rejects.groupby("_reason", sort=True)["_line"].apply(
+                        lambda lines: [int(x) for x in lines.head(5)]
+                    )
+                    self.report.reject_samples[name] = {str(k): v for k, v in samples.items()}
+
+    def finish(self) -> None:
+        self.writer.drain()
+        self._write_rejects()
+        if self.dry_run:
+            total = int(self.db.read("admin/count_customers")[0]["customers"])
+            self.report.customers_total = total + self.report.customers_created
+            return
+        # holders of one account are tied customers (CO_HOLDS), whichever load wrote them
+        self.progress("ties between holders of one account", 0, 1)
+        self.db.write("load/delete_stale_co_holders")
+        self.db.write_in_batches("load/merge_co_holders")
+        self.report.co_holder_ties = int(self.db.read("load/count_co_holders")[0]["ties"])
+        self.progress("ties between holders of one account", 1, 1)
         self.report.customers_total = int(self.db.read("admin/count_customers")[0]["customers"])
 
 
@@ -1348,6 +1416,7 @@ def load_extract(
     by: str = "crm-graph load",
     rejects_dir: Path | None = None,
     workers: int = 1,
+    dry_run: bool = False,
 ) -> LoadReport:
     """Load one extract folder into the graph.
 
@@ -1375,6 +1444,10 @@ def load_extract(
     workers : int, default 1
         Processes checking files at once (for extracts over 32 MiB) and write
         transactions in flight at once (split by customer).
+    dry_run : bool, default False
+        Do everything but the writes to the graph: check, resolve against the graph,
+        join and filter, and count per target what would be written (reject files
+        are written).
 
     Returns
     -------
@@ -1404,13 +1477,15 @@ def load_extract(
         today or date.today(),
         by,
         workers=workers,
+        dry_run=dry_run,
     )
     counter = _RetryCounter()
     driver_log = logging.getLogger("neo4j")
     driver_log.addHandler(counter)
     try:
         loader.validate()
-        db.init_schema()
+        if not dry_run:
+            db.init_schema()
         loader.known["Product"] = {r["product_id"] for r in db.read("load/read_product_ids")}
         records = loader.records()
         loader.catalogues(0)

@@ -294,6 +294,12 @@ class FileSpec(_Strict):
         default=10_000, ge=1, description="Longer fields reject their row (CSV only)."
     )
     date_formats: tuple[str, ...] = ("%Y-%m-%d",)
+    phone_region: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description="Country of phone numbers without a country code (default: the "
+        "system's phone_region).",
+    )
     key: tuple[str, ...] = Field(default=(), description="Columns that identify a row.")
     row_id: bool = Field(
         default=False,
@@ -398,8 +404,34 @@ class SystemSpec(_Strict):
         description="For a snapshot without dates: the date the extract describes. A "
         "'churn' target without 'churned_on' (an exit flag) marks churn as of this date.",
     )
+    phone_region: str = Field(
+        default="CN",
+        pattern=r"^[A-Z]{2}$",
+        description="Country (ISO 3166 alpha-2) of phone numbers written without a "
+        "country code, for every file that does not say.",
+    )
+    currency: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 currency of the system's amounts: stored on every account "
+        "whose mapping gives no 'currency' field.",
+    )
     static: tuple[StaticSpec, ...] = ()
     files: tuple[FileSpec, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _files_take_the_system_phone_region(cls, raw: Any) -> Any:
+        """Give every file without a ``phone_region`` the system's."""
+        if not isinstance(raw, dict) or not raw.get("phone_region"):
+            return raw
+        files = [
+            {**f, "phone_region": raw["phone_region"]}
+            if isinstance(f, dict) and not f.get("phone_region")
+            else f
+            for f in raw.get("files") or []
+        ]
+        return {**raw, "files": files}
 
     @model_validator(mode="before")
     @classmethod

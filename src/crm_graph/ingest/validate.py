@@ -263,11 +263,11 @@ def _read_csv(path: Path, spec: FileSpec, chunk: int) -> Iterator[list[str] | _R
             ) from exc
 
 
-def _normalise(v: str, col: ColumnSpec) -> tuple[object, str]:
+def _normalise(v: str, col: ColumnSpec, region: str = "CN") -> tuple[object, str]:
     if col.normalize == "name":
         return normalize_name(v), ""
     if col.normalize == "phone":
-        phone = normalize_phone(v)
+        phone = normalize_phone(v, region=region)
         return (phone, "") if phone else (None, f"not a phone number: {v[:40]!r}")
     if col.normalize in ("id_number", "resident_id", "uscc"):
         upper = v.upper()
@@ -291,7 +291,11 @@ _INTEGER = r"[+-]?[0-9]+"
 
 
 def _check_column(
-    values: pd.Series, col: ColumnSpec, formats: tuple[str, ...], today: date
+    values: pd.Series,
+    col: ColumnSpec,
+    formats: tuple[str, ...],
+    today: date,
+    region: str = "CN",
 ) -> tuple[pd.Series, pd.Series]:
     """Type-check and normalise a whole column.
 
@@ -359,7 +363,7 @@ def _check_column(
         for x in text[present]:
             hit = cache.get(x)
             if hit is None:
-                hit = _normalise(x, col)
+                hit = _normalise(x, col, region)
                 cache[x] = hit
             results.append(hit)
         typed[present] = [r[0] for r in results]
@@ -430,7 +434,9 @@ def _validate_chunk(parsed: _Raw, spec: FileSpec, today: date) -> tuple[pd.DataF
             values = raw[name]
         else:
             values = pd.Series([""] * len(raw), index=raw.index)
-        out[name], reason_cols[name] = _check_column(values, col, spec.date_formats, today)
+        out[name], reason_cols[name] = _check_column(
+            values, col, spec.date_formats, today, spec.phone_region or "CN"
+        )
         if name in failed:
             because = reason_cols[name].copy()
             for i, error in failed[name].items():
