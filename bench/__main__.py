@@ -21,6 +21,7 @@ from bench import (
     generate,
     load,
     pipeline,
+    real,
     resolution,
 )
 
@@ -81,7 +82,7 @@ def main() -> None:
     parser.add_argument("--resolution-sizes", default="20000")
     steps = [
         "generate", "load", "sweep", "clusters", "churn", "churn_bound", "crosssell",
-        "campaign", "api", "pipeline", "resolution",
+        "campaign", "api", "pipeline", "resolution", "real",
     ]  # fmt: skip
     parser.add_argument("--only", choices=steps, default=None)
     args = parser.parse_args()
@@ -108,6 +109,8 @@ def main() -> None:
         bench_api()
     if args.only in (None, "resolution"):
         bench_resolution([int(s) for s in args.resolution_sizes.split(",")])
+    if args.only in (None, "real"):
+        bench_real()
     if args.only in (None, "pipeline"):
         bench_pipeline(
             [int(s) for s in args.pipeline_sizes.split(",")],
@@ -115,6 +118,19 @@ def main() -> None:
             args.pipeline_dir,
             size_limits=args.pipeline_steps == ",".join(pipeline.STEPS),
         )
+
+
+def bench_real() -> None:
+    results = real.run()
+    _write(
+        "real",
+        f"Measured {date.today().isoformat()} on {machine()} by `python -m bench --only real` "
+        "(bench/real.py): each real extract of shared/data loaded into an emptied graph with "
+        "its drafted mapping (`crm-graph mapping draft`) and with the shipped one, in a fresh "
+        "process; on BankChurners, `compute_snapshot_churn` for three seeds (5-fold "
+        "stratified cross-validation of the model and of the reference, plain "
+        "GradientBoostingClassifier on the same columns).\n\n" + real.markdown(results),
+    )
 
 
 def bench_resolution(sizes: list[int]) -> None:
@@ -147,7 +163,7 @@ def bench_pipeline(
         "worker) and a load generator in a second process on loopback, 8 keep-alive "
         "connections, each run after a warm-up (3 s before 2026-12-07, 10 s since), per "
         "endpoint 10 s at 200 requests/s offered (p50 / p99, one pair per run: "
-        f"{pipeline.API_REPEATS} runs since session 16, one before) and 10 s as "
+        f"{pipeline.API_REPEATS} runs since 2026-12-07, one before) and 10 s as "
         "fast as it goes (requests/s); customers from the retention list; server peak: "
         "the largest RSS of the serving and load processes; CPU steal (where recorded): "
         "the largest share of the machine's CPU time its hypervisor took during one of "

@@ -1,4 +1,4 @@
-"""Churn: how much AUC graph signals *can* add in the generated bank (issue 7's target).
+"""Churn: how much AUC graph signals *can* add in the generated bank (target: +0.03).
 
 No database. For each contagion strength, the generator's world and simulation are
 drawn in memory (``seed=7``, the default mixing) and two rankings of the customers

@@ -5,7 +5,7 @@ reads and normalizes them (``validate`` and ``records`` of the loader, no databa
 Ours is ``crm_graph.ingest.resolve.resolve``; Splink gets a standard model for this
 kind of data: name (Jaro-Winkler 0.9/0.8), resident id, birth date, phone and e-mail
 exact, term-frequency adjustment on names (no address: the loader's records do not
-carry it since session 4, and our rules never used it); u from random
+carry it, and our rules never used it); u from random
 sampling, m by EM on two blockings; predictions blocked on id, phone, e-mail, birth
 date and name; clusters at match probability 0.99, 0.9 and 0.5. Pairwise precision and
 recall against truth/identities.csv, and wall time, for both.

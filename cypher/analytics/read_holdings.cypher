@@ -5,8 +5,9 @@
 // closed_on '0000-00-00' for an account closed without a date; empty when null).
 MATCH (c:Customer)-[:OWNS]->(a:Account)-[:OF_PRODUCT]->(p:Product)
 WITH left(c.customer_id, 4) AS bucket,
-     c.customer_id + ',' + p.product_id + ',' + coalesce(toString(a.opened_on), '') + ',' +
-     coalesce(CASE WHEN a.closed_on IS NOT NULL THEN toString(a.closed_on)
-                   WHEN a.status = 'closed' THEN '0000-00-00' END, '') AS line
+     c.customer_id + ',' + coalesce('"' + replace(toString(p.product_id), '"', '""') + '"', '') + ',' +
+     coalesce('"' + replace(toString(a.opened_on), '"', '""') + '"', '') + ',' +
+     coalesce('"' + replace(toString(CASE WHEN a.closed_on IS NOT NULL THEN toString(a.closed_on)
+                        WHEN a.status = 'closed' THEN '0000-00-00' END), '"', '""') + '"', '') AS line
 WITH bucket, collect(line) AS lines
 RETURN lines

@@ -690,7 +690,7 @@ def churn_at_risk(
     for r in rows:
         table.add_row(
             r["customer_id"],
-            str(r["name"]),
+            r["name"] or "",
             str(r["tier"]),
             f"{r['churn_risk']:.2f}",
             f"{r['retention_priority']:.3f}",
@@ -722,7 +722,7 @@ def churn_what_if(
         f"({result['runs']} runs, {result['neighbourhood']} customers within reach)"
     )
     for f in result["followers"]:
-        console.print(f"  {f['customer_id']} {f['name']}: {f['probability']:.1%}")
+        console.print(f"  {f['customer_id']} {f['name'] or ''}: {f['probability']:.1%}")
 
 
 @churn_app.command("report")
@@ -784,7 +784,7 @@ def clusters_cmd(
             str(p["label"]),
             f"{p['aum']:,.0f}",
             f"{p['churn_rate']:.1%}",
-            ", ".join(i["name"] for i in p["influencers"]),  # type: ignore[attr-defined]
+            ", ".join(i["name"] or i["customer_id"] for i in p["influencers"]),  # type: ignore[attr-defined]
         )
     console.print(table)
 
@@ -1346,7 +1346,8 @@ def demo(
             )
             for r in at_risk:
                 console.print(
-                    f"  {r['customer_id']} {r['name']} ({r['tier']}, risk {r['churn_risk']:.2f}):"
+                    f"  {r['customer_id']} {r['name'] or ''} ({r['tier']}, "
+                    f"risk {r['churn_risk']:.2f}):"
                     f" {'; '.join(r['drivers'] or [])}; RM {r['rm_name'] or '-'}"
                 )
         if "crosssell" in scores:

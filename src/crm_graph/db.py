@@ -216,8 +216,24 @@ def _translated_errors() -> Iterator[None]:
 _ARROW_TYPES = {"string": "string", "float": "float64", "int": "int64", "bool": "bool"}
 
 
+def quote_field(value: object) -> str:
+    r"""Quote a value as the packed reads' statements do (``""`` inside; None: empty).
+
+    Examples
+    --------
+    >>> quote_field('a,"b"\nc'), quote_field(None)
+    ('"a,""b""\nc"', '')
+    """
+    if value is None:
+        return ""
+    return '"' + str(value).replace('"', '""') + '"'
+
+
 def parse_lines(lines: Sequence[str], columns: Mapping[str, str], source: str = "") -> pa.Table:
-    """Parse comma-separated lines (no quoting; an empty field is null) into a table.
+    """Parse comma-separated lines into a table (an empty field is null).
+
+    A field may be quoted (:func:`quote_field`): then it may hold commas, doubled
+    quotes and line breaks.
 
     Parameters
     ----------
@@ -263,7 +279,7 @@ def parse_lines(lines: Sequence[str], columns: Mapping[str, str], source: str = 
         return pa_csv.read_csv(
             pa.py_buffer(text),
             read_options=pa_csv.ReadOptions(column_names=list(columns), block_size=1 << 24),
-            parse_options=pa_csv.ParseOptions(quote_char=False, newlines_in_values=False),
+            parse_options=pa_csv.ParseOptions(quote_char='"', newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types=types,
                 null_values=[""],
@@ -533,8 +549,9 @@ class Database:
         value (a Python object each, about a microsecond) is most of the time: the
         statement joins each row's values with commas server-side and returns the lines
         a group at a time (its one column, ``lines``, is a list of strings), and pyarrow
-        parses the text (:func:`parse_lines`). Only for values that hold no comma, quote
-        or line break: ids, codes, numbers, dates. An empty value is null.
+        parses the text (:func:`parse_lines`). Text a mapping gives is quoted by the
+        statement (:func:`quote_field`), so commas, quotes and line breaks in it are
+        kept. An empty value is null.
 
         Parameters
         ----------

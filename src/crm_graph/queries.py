@@ -22,6 +22,7 @@ transaction, so a statement that tries to write is refused by the server.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,6 +43,7 @@ __all__ = [
 ]
 
 PARAM_TYPES = ("string", "integer", "float", "boolean", "date")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _AREA = "queries"
 _KEY = re.compile(r"^//\s*(title|question|param|columns|pii|example):\s*(.*)$")
 _CONTINUED = re.compile(r"^//\s{2,}(\S.*)$")
@@ -105,6 +107,10 @@ def _convert(name: str, kind: str, value: Any) -> Any:
     Traceback (most recent call last):
     ...
     crm_graph.errors.QueryParameterError: parameter 'limit': 'twelve' is not an integer
+    >>> _convert("limit", "integer", 1e20)
+    Traceback (most recent call last):
+    ...
+    crm_graph.errors.QueryParameterError: parameter 'limit': 1e+20 is out of the integer range ...
     """
     if value is None:
         return None
@@ -112,11 +118,21 @@ def _convert(name: str, kind: str, value: Any) -> Any:
         if kind == "integer":
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError
-            return int(value)
+            number = int(value)
+            if not INT64_MIN <= number <= INT64_MAX:  # what Neo4j stores (64-bit)
+                raise QueryParameterError(
+                    f"parameter {name!r}: {value!r} is out of the integer range "
+                    f"{INT64_MIN}..{INT64_MAX}",
+                    parameter=name,
+                )
+            return number
         if kind == "float":
             if isinstance(value, bool):
                 raise ValueError
-            return float(value)
+            real = float(value)
+            if not math.isfinite(real):
+                raise ValueError
+            return real
         if kind == "boolean":
             if isinstance(value, bool):
                 return value

@@ -5,7 +5,6 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -155,8 +154,18 @@ def test_fresh_recommendations_are_scored_now(
     assert [round(i["score"], 3) for i in body["items"]] == [round(s["score"], 3) for s in stored]
     assert all(i["reasons"] for i in body["items"])
     now = client.get(f"{url}?fresh=true", headers=_headers("marketing")).json()
-    assert now["as_of"] == max(context.as_of, date.today() + timedelta(days=1)).isoformat()
+    # by default, as of the date of the data the model was trained on (not the clock)
+    assert now["as_of"] == context.as_of.isoformat()
     assert now["items"]
+    stored_items = client.get(url, headers=_headers("marketing")).json()["items"]
+    categories = {i["product_id"]: i["category"] for i in stored_items}
+    assert all(i["category"] for i in now["items"]), "fresh items name their category"
+    assert all(
+        categories.get(i["product_id"], i["category"]) == i["category"] for i in now["items"]
+    )
+    # an unknown customer is a 404 on the stored path too, as on the customer view
+    unknown = client.get("/v1/customers/NOPE/recommendations", headers=_headers("service"))
+    assert unknown.status_code == 404
     bad = client.get(f"{url}?as_of=2026-13-01&fresh=true", headers=_headers("service"))
     assert bad.status_code == 422
     missing = "/v1/customers/NOPE/recommendations?fresh=true"
@@ -586,3 +595,16 @@ def test_the_review_queue_is_for_admins(client: TestClient, session_db: Database
         assert client.get("/v1/resolution/review", headers=_headers(role)).status_code == 403
     bad = client.get("/v1/resolution/review?status=closed", headers=_headers("admin"))
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("value", [1e20, -(2**63) - 1, 2**63])
+def test_an_out_of_range_query_parameter_is_a_422_not_a_500(
+    client: TestClient, value: float
+) -> None:
+    r = client.post(
+        "/v1/queries/list_households",
+        json={"params": {"min_members": value}},
+        headers=_headers("analyst"),
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["field"] == "min_members"

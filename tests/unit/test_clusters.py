@@ -87,3 +87,16 @@ def test_tie_graph_sums_parallel_ties_and_skips_zero_weights() -> None:
     assert graph["x"]["y"]["weight"] == pytest.approx(2.0)
     assert not graph.has_edge("x", "z")  # REFERRED weighs 0 here
     assert not graph.has_edge("x", "x")
+
+
+def test_a_customer_without_a_name_is_an_influencer_with_an_empty_one() -> None:
+    from crm_graph.analytics.clusters import profile_clusters
+    from crm_graph.api.security import mask_name
+
+    m = pd.DataFrame({"customer_id": ["a", "b"], "name": [None, None], "community": [1, 1],
+                      "tier": ["mass"] * 2, "status": ["active"] * 2, "aum": [1.0, 2.0],
+                      "fee_income": [0.0, 0.0], "influence": [0.4, 0.6],
+                      "categories": [["card"], []]})  # fmt: skip
+    (profile,) = profile_clusters(m, pd.DataFrame())
+    assert [name for _, name, _, _ in profile.influencers] == ["", ""]
+    assert mask_name("", "person") == ""

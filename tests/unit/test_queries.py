@@ -63,3 +63,16 @@ def test_values_are_converted_or_refused() -> None:
         bind(spec, {"days": 3.5})
     with pytest.raises(QueryParameterError, match="'days'"):
         bind(spec, {"days": True})
+
+
+def test_integers_beyond_64_bits_and_non_finite_floats_are_refused() -> None:
+    from crm_graph.errors import QueryParameterError
+    from crm_graph.queries import _convert
+
+    assert _convert("n", "integer", 2**63 - 1) == 2**63 - 1
+    for bad in (2**63, -(2**63) - 1, 1e20):
+        with pytest.raises(QueryParameterError, match="out of the integer range"):
+            _convert("n", "integer", bad)
+    for bad_float in (float("inf"), float("nan"), "Infinity"):
+        with pytest.raises(QueryParameterError, match="is not a float"):
+            _convert("x", "float", bad_float)

@@ -680,7 +680,10 @@ def profile_clusters(
     for c, cid, name, infl, kind in leaders[
         ["community", "customer_id", "name", "influence", "kind"]
     ].itertuples(index=False):
-        lead_of.setdefault(int(c), []).append((str(cid), str(name), float(infl), str(kind)))
+        # a customer without a name (a source that gives none) has an empty one, not "None"
+        lead_of.setdefault(int(c), []).append(
+            (str(cid), "" if name is None or name != name else str(name), float(infl), str(kind))
+        )
     top_of: dict[int, dict[str, tuple[str, int]]] = {}
     for (c, t), v in top_sources.items():
         top_of.setdefault(c, {})[t] = v

@@ -1622,7 +1622,8 @@ def score_customer(
     Returns
     -------
     list of dict
-        ``product_id``, ``product``, ``score``, ``rank`` and ``reasons``, best first;
+        ``product_id``, ``product``, ``category``, ``score``, ``rank`` and ``reasons``,
+        best first;
         empty when nothing may be recommended (churned customer, everything held).
     """
     as_of = as_of or context.as_of
@@ -1762,6 +1763,7 @@ def score_customer(
         {
             "product_id": context.product_ids[j],
             "product": context.product_names[j],
+            "category": context.categories[j] or None,
             "score": round(float(scores[0, j]), 5),
             "rank": rank,
             "reasons": why,

@@ -148,3 +148,23 @@ def decode_cursor(cursor: str, keys: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(values, dict) or set(values) != set(keys):
         raise ApiError(422, "validation", "cursor is not valid", field="cursor")
     return values
+
+
+#: the command that writes each analysis's results
+_ANALYZE = {"churn": "churn", "clusters": "clusters", "crosssell": "crosssell"}
+
+
+def require_analysis(db: Database, analysis: str) -> None:
+    """Raise a 409 when ``analysis`` has never written its results into the graph.
+
+    Called only when a list comes back empty, so that "no results yet" and "nothing
+    matches" are told apart without a check on every request.
+    """
+    ran = db.read_autocommit("api/read_analysis_ran", analysis=analysis)
+    if not (ran and ran[0]["ran"]):
+        raise ApiError(
+            409,
+            "not_computed",
+            f"no {analysis} results in the graph yet: run `crm-graph analyze "
+            f"{_ANALYZE[analysis]}` first",
+        )

@@ -167,9 +167,9 @@ def mask_name(name: str | None, kind: str | None) -> str | None:
     --------
     >>> mask_name("王小明", "person"), mask_name("中山市宏图贸易有限公司", "company")
     ('王**', '中山市宏图贸易有限公司')
-    >>> mask_name(None, "person") is None
-    True
+    >>> mask_name(None, "person") is None, mask_name("", "person")
+    (True, '')
     """
-    if name is None or kind == "company":
+    if not name or kind == "company":
         return name
     return name[:1] + "*" * max(len(name) - 1, 1)

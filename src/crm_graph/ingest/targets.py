@@ -38,7 +38,11 @@ TARGETS: dict[str, Target] = {
     t.name: t
     for t in (
         Target(
-            "products", "load/upsert_products", 0, ("product_id",), ("name", "category", "eligible")
+            "products",
+            "load/upsert_products",
+            0,
+            ("product_id",),
+            ("name", "category", "family", "stackable", "eligible"),
         ),
         Target(
             "branches",

@@ -8,7 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from crm_graph.analytics.churn import follow_probabilities, retention_list, what_if
-from crm_graph.api.deps import ApiError, Caller, DbDep, decode_cursor, encode_cursor, require
+from crm_graph.api.deps import (
+    ApiError,
+    Caller,
+    DbDep,
+    decode_cursor,
+    encode_cursor,
+    require,
+    require_analysis,
+)
 from crm_graph.api.routes.customers import ERRORS
 from crm_graph.api.schemas import (
     AtRiskItem,
@@ -51,6 +59,8 @@ def at_risk(
     except (TypeError, ValueError):
         raise ApiError(422, "validation", "cursor is not valid", field="cursor") from None
     rows = retention_list(db, limit=limit + 1, tier=tier, min_value=min_value, after=position)
+    if not rows and position is None:
+        require_analysis(db, "churn")
     more = len(rows) > limit
     rows = rows[:limit]
     items = [

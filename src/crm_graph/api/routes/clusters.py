@@ -7,7 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from crm_graph.api.deps import ApiError, Caller, DbDep, decode_cursor, encode_cursor, require
+from crm_graph.api.deps import (
+    ApiError,
+    Caller,
+    DbDep,
+    decode_cursor,
+    encode_cursor,
+    require,
+    require_analysis,
+)
 from crm_graph.api.routes.customers import ERRORS
 from crm_graph.api.schemas import ClusterDetail, ClusterPage, ClusterSummary
 from crm_graph.api.security import Role
@@ -35,6 +43,8 @@ def list_clusters(
         after_community=int(after["c"]) if after else None,
         limit=limit + 1,
     )
+    if not rows and after is None:
+        require_analysis(db, "clusters")
     more = len(rows) > limit
     rows = rows[:limit]
     return ClusterPage(

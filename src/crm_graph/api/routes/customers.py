@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -14,7 +14,7 @@ from crm_graph.analytics.crosssell import (
     recommend_customer,
     scoring_model_stamp,
 )
-from crm_graph.api.deps import ApiError, Caller, DbDep, require
+from crm_graph.api.deps import ApiError, Caller, DbDep, require, require_analysis
 from crm_graph.api.schemas import (
     Customer360,
     ErrorResponse,
@@ -136,8 +136,8 @@ def get_recommendations(
     as_of: Annotated[
         date | None,
         Query(
-            description="With fresh: count holdings live on this day (default: tomorrow, "
-            "or the model's date when later)."
+            description="With fresh: count holdings live on this day (default: the date of "
+            "the data the cross-sell model was trained on)."
         ),
     ] = None,
 ) -> RecommendationPage:
@@ -148,6 +148,8 @@ def get_recommendations(
     if not found:
         raise _not_found(customer_id)
     rows = found[0]["items"]
+    if not rows:
+        require_analysis(db, "crosssell")
     return RecommendationPage(
         customer_id=customer_id,
         items=[Recommendation(**{k: r[k] for k in Recommendation.model_fields}) for r in rows],
@@ -186,7 +188,7 @@ def _fresh_recommendations(
     customer_id: str, request: Request, db: Database, limit: int, as_of: date | None
 ) -> RecommendationPage:
     context = _scoring_context(request, db)
-    day = as_of or max(context.as_of, date.today() + timedelta(days=1))
+    day = as_of or context.as_of  # the date of the data the model was trained on
     items = recommend_customer(db, context, customer_id, as_of=day, k=limit)
     if items is None:
         raise _not_found(customer_id)
