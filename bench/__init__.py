@@ -36,6 +36,32 @@ load_seconds = time.perf_counter() - t
 """
 
 
+def guard_wipe() -> None:
+    """Refuse to run against a non-empty external server unless CRM_BENCH_ALLOW_WIPE=1.
+
+    The benchmarks empty the graph of the server they run on. The local instance
+    (``crm-graph db start``) is theirs; a server named by ``CRM_NEO4J_URI`` may hold a
+    bank's data, so a non-empty one is refused, as the tests refuse it.
+    """
+    import os
+
+    from crm_graph.config import get_settings
+    from crm_graph.db import connect
+
+    settings = get_settings()
+    if not settings.is_external:
+        return
+    driver = connect(settings.uri, settings.neo4j_user, settings.neo4j_password.get_secret_value())
+    with driver:
+        records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n")
+    nodes = int(records[0]["n"])
+    if nodes and os.environ.get("CRM_BENCH_ALLOW_WIPE") != "1":
+        raise SystemExit(
+            f"bench: {settings.uri} holds {nodes:,} nodes and the benchmarks would delete "
+            "them; set CRM_BENCH_ALLOW_WIPE=1 to allow that"
+        )
+
+
 def loaded_bank_child(body: str, seed: int = 7, mixing: float = 0.2) -> str:
     """Return child code that generates a bank, loads it into an emptied graph, then runs ``body``.
 

@@ -19,6 +19,7 @@ from bench import (
     clusters,
     crosssell,
     generate,
+    guard_wipe,
     load,
     pipeline,
     real,
@@ -89,6 +90,7 @@ def main() -> None:
     unknown = sorted(set(args.pipeline_steps.split(",")) - set(pipeline.STEPS))
     if unknown:
         parser.error(f"unknown pipeline steps {unknown}; known: {', '.join(pipeline.STEPS)}")
+    guard_wipe()  # every step empties the graph of the server it runs on
     if args.only in (None, "generate"):
         bench_generate([int(s) for s in args.sizes.split(",")])
     if args.only in (None, "load"):

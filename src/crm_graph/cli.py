@@ -1428,8 +1428,15 @@ def _serve_demo(
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; turn crm-graph errors into one line and exit code 1.
 
-    Usage errors are reported by typer itself with exit code 2.
+    Usage errors are reported by typer itself with exit code 2. Warnings of the
+    library (no GDS on the server, no ties in the graph) are one line each too.
     """
+    import warnings
+
+    def one_line_warning(message: Warning | str, *_: Any, **__: Any) -> None:
+        console.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+
+    warnings.showwarning = one_line_warning
     try:
         app(args=argv)
     except CrmGraphError as exc:

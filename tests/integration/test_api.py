@@ -511,9 +511,11 @@ def test_neo4j_down_gives_503_and_the_api_recovers(tmp_path: Path) -> None:
         tmp_path, "apitest", api_keys=SecretStr(f"analyst:{KEYS['analyst']}"), api_db_retry_s=1.0
     )
     server = LocalNeo4j(settings)
+    # an empty graph: the recorded campaigns are an empty list (the clusters would be
+    # a 409, since no analysis ran)
     try:
         with TestClient(create_app(settings)) as c:
-            down = c.get("/v1/clusters", headers=_headers("analyst"))
+            down = c.get("/v1/campaigns", headers=_headers("analyst"))
             assert down.status_code == 503
             assert down.headers["Retry-After"] == "5"
             assert down.json()["error"]["code"] == "unavailable"
@@ -527,11 +529,11 @@ def test_neo4j_down_gives_503_and_the_api_recovers(tmp_path: Path) -> None:
             ) as direct:
                 direct.init_schema()
             assert c.get("/ready").status_code == 200
-            assert c.get("/v1/clusters", headers=_headers("analyst")).json()["items"] == []
+            assert c.get("/v1/campaigns", headers=_headers("analyst")).json()["items"] == []
             server.stop()
-            assert c.get("/v1/clusters", headers=_headers("analyst")).status_code == 503
+            assert c.get("/v1/campaigns", headers=_headers("analyst")).status_code == 503
             server.start()
-            assert c.get("/v1/clusters", headers=_headers("analyst")).status_code == 200
+            assert c.get("/v1/campaigns", headers=_headers("analyst")).status_code == 200
     finally:
         server.stop()
 
@@ -607,4 +609,4 @@ def test_an_out_of_range_query_parameter_is_a_422_not_a_500(
         headers=_headers("analyst"),
     )
     assert r.status_code == 422, r.text
-    assert r.json()["error"]["field"] == "min_members"
+    assert r.json()["error"]["field"] == "params.min_members"

@@ -7,10 +7,12 @@ import json
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tests.conftest import load_bank, run_cli
 
 from crm_graph.analytics.campaign import (
+    CampaignConfig,
     CampaignRequest,
     campaign_results,
     load_outcomes,
@@ -68,12 +70,36 @@ def test_plan_targets_the_best_scores_and_seeds_beat_the_baselines(
         )
     }
     assert not churned & {t.customer_id for t in plan.contacts}
-    # word of mouth: the greedy seeds reach more than top-degree and top-PageRank seeds
-    cmp_ = plan.seed_comparison
-    assert cmp_["greedy"]["mean"] > cmp_["top_degree"]["mean"]
-    assert cmp_["greedy"]["mean"] > cmp_["top_pagerank"]["mean"]
     expected = sum(t.score for t in targets if t.score is not None)
     assert plan.expected_conversions >= expected - 1e-6
+
+
+#: one-sided Student t at 99% confidence with 4 degrees of freedom (five seeds)
+T_99_4 = 3.747
+
+
+def test_greedy_seeds_reach_more_than_the_baselines_at_99_percent_confidence(
+    bank: Path, session_db: Database
+) -> None:
+    """Over five seeds of the cascade samples (choice and fresh estimate both redrawn),
+    the greedy seeds' mean reach beats top-degree's and top-PageRank's: the paired
+    differences' mean is above zero by more than t(0.99, 4) standard errors. One seed's
+    comparison is one noisy sample and was seen to lose once; this claim cannot flake
+    unless the greedy choice really stops paying."""
+    request = CampaignRequest(
+        product_id=PRODUCT, budget=200, seeds=15, control_share=0.1, exclude_contacted_days=0
+    )
+    gains: dict[str, list[float]] = {"top_degree": [], "top_pagerank": []}
+    for seed in (1, 2, 3, 4, 5):
+        plan = plan_campaign(session_db, request, CampaignConfig(seed=seed), today=date(2026, 1, 5))
+        cmp_ = plan.seed_comparison
+        for baseline, values in gains.items():
+            values.append(cmp_["greedy"]["mean"] - cmp_[baseline]["mean"])
+    for baseline, values in gains.items():
+        diffs = np.array(values)
+        spread = diffs.std(ddof=1) / np.sqrt(len(diffs))
+        assert diffs.mean() > 0, (baseline, values)
+        assert spread == 0 or diffs.mean() / spread > T_99_4, (baseline, values)
 
 
 def test_audience_filters_and_contact_exclusion(bank: Path, session_db: Database) -> None:

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from tests.conftest import run_cli
 from tests.realdata import real_data
 
@@ -154,3 +155,32 @@ def test_churn_from_the_snapshots_own_columns_passes_the_bar(
     churn = json.loads(proc.stdout)["churn"]
     assert set(churn) >= {"cv_roc_auc", "cv_roc_auc_without_graph", "cv_roc_auc_reference",
                           "cv_pr_auc", "lift_top_5", "lift_top_10"}  # fmt: skip
+
+
+def test_clusters_on_a_graph_without_ties_are_singletons_on_both_backends(
+    db: Database, tmp_path: Path
+) -> None:
+    """BankChurners has no ties: GDS Leiden must not fail; both backends agree."""
+    import warnings
+
+    from crm_graph.analytics.clusters import NO_TIES, compute_clusters
+
+    folder = real_data("bank_churners", "BankChurners.csv")
+    specs = load_specs(default_loaders_dir() / "bank_churners.yaml")
+    load_extract(db, folder, specs, pii_key=KEY, rejects_dir=tmp_path / "r")
+    found = {}
+    for backend in ("gds", "networkx"):
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            result = compute_clusters(db, backend=backend)
+        assert result.warning == NO_TIES
+        assert [str(w.message) for w in said] == [NO_TIES]
+        assert result.communities == result.customers == 10_127
+        found[backend] = db.run_statement(
+            "MATCH (c:Customer) RETURN c.customer_id AS id, c.community AS k, c.influence AS i"
+            " ORDER BY id"
+        )
+    gds, nx_ = found["gds"], found["networkx"]
+    assert [(r["id"], r["k"]) for r in gds] == [(r["id"], r["k"]) for r in nx_]
+    assert [r["i"] for r in gds] == pytest.approx([r["i"] for r in nx_], rel=1e-9)
+    assert sum(r["i"] for r in gds) == pytest.approx(1.0)

@@ -102,6 +102,14 @@ class ClusterResult:
     modularity: float
     computed_at: str
     seconds: float
+    warning: str | None = None
+
+
+#: said when the graph has customers but no ties between them
+NO_TIES = (
+    "the graph has no ties between customers: every customer is a cluster of their own "
+    "(load ties, shared accounts or transfers to find clusters)"
+)
 
 
 class ClusterBackend(Protocol):
@@ -362,6 +370,9 @@ class NetworkxClusters:
         for _ in db.write_batches("analytics/set_clusters", rows, batch_size=10_000):
             pass
         computed_at = _stamp(db, self.name)
+        untied = len(frame) > 0 and graph.size() == 0
+        if untied:
+            warnings.warn(NO_TIES, stacklevel=2)
         return ClusterResult(
             backend=self.name,
             algorithm="louvain",
@@ -370,6 +381,7 @@ class NetworkxClusters:
             modularity=modularity,
             computed_at=computed_at,
             seconds=time.perf_counter() - started,
+            warning=NO_TIES if untied else None,
         )
 
 
@@ -393,6 +405,10 @@ class GdsClusters:
             if not projected["nodes"]:
                 # no customers: nothing is projected (as networkx, an empty result)
                 projected, result = {"nodes": 0}, {"communities": 0, "modularity": 0.0}
+            elif not projected["relationships"]:
+                # no ties: GDS Leiden fails on a graph without relationships; every
+                # customer is a cluster of their own, as networkx's Louvain gives
+                return _singletons(db, self.name, config.algorithm, started)
             elif config.algorithm == "leiden":
                 result = db.write(
                     "analytics/write_leiden",
@@ -418,6 +434,26 @@ class GdsClusters:
             computed_at=computed_at,
             seconds=time.perf_counter() - started,
         )
+
+
+def _singletons(db: Database, backend: str, algorithm: str, started: float) -> ClusterResult:
+    """Write every customer as a cluster of their own (ordered by id), equal influence."""
+    customers = sorted(r["customer_id"] for r in db.read("analytics/read_customer_ids"))
+    share = 1.0 / len(customers) if customers else 0.0
+    rows = [{"customer_id": c, "community": i, "influence": share} for i, c in enumerate(customers)]
+    for _ in db.write_batches("analytics/set_clusters", rows, batch_size=10_000):
+        pass
+    warnings.warn(NO_TIES, stacklevel=3)
+    return ClusterResult(
+        backend=backend,
+        algorithm=algorithm,
+        customers=len(customers),
+        communities=len(customers),
+        modularity=0.0,
+        computed_at=_stamp(db, backend),
+        seconds=time.perf_counter() - started,
+        warning=NO_TIES,
+    )
 
 
 def _stamp(db: Database, backend: str) -> str:

@@ -23,6 +23,7 @@ from crm_graph.api.schemas import (
     AtRiskPage,
     ChurnFlow,
     ChurnFlows,
+    ErrorResponse,
     WhatIfRequest,
     WhatIfResult,
 )
@@ -37,7 +38,9 @@ TIERS = ("private", "wealth", "affluent", "mass")
 PROBABILITY_TTL_S = 600.0
 
 
-@router.get("/at-risk", response_model=AtRiskPage, responses=ERRORS)
+@router.get(
+    "/at-risk", response_model=AtRiskPage, responses={**ERRORS, 409: {"model": ErrorResponse}}
+)
 def at_risk(
     db: DbDep,
     caller: Browsing,

@@ -17,14 +17,14 @@ from crm_graph.api.deps import (
     require_analysis,
 )
 from crm_graph.api.routes.customers import ERRORS
-from crm_graph.api.schemas import ClusterDetail, ClusterPage, ClusterSummary
+from crm_graph.api.schemas import ClusterDetail, ClusterPage, ClusterSummary, ErrorResponse
 from crm_graph.api.security import Role
 
 router = APIRouter(prefix="/v1/clusters", tags=["clusters"])
 Browsing = Annotated[Caller, Depends(require(Role.ANALYST, Role.MARKETING))]
 
 
-@router.get("", response_model=ClusterPage, responses=ERRORS)
+@router.get("", response_model=ClusterPage, responses={**ERRORS, 409: {"model": ErrorResponse}})
 def list_clusters(
     db: DbDep,
     caller: Browsing,
