@@ -136,9 +136,10 @@ def normalize_phone(value: str, default_country: str = "86", region: str = "CN")
     For a ``region`` other than CN (ISO 3166 alpha-2, e.g. ``CZ``, ``PT``), numbers
     are parsed by the ``phonenumbers`` library (libphonenumber's metadata) and kept
     when they are possible numbers of their country. Mainland numbers keep the
-    hand-written rules above: at a million customers' four million records the
-    library's parse costs about two minutes of CPU in the load, these rules seconds,
-    and they accept the same formats (the generator's five phone formats, tested).
+    hand-written rules above, for speed: measured on 100,000 mobile numbers, the
+    library takes 1.73 s and these rules 0.08 s (about 50 s against 2.5 s for the
+    three million phone values of a million customers' records), with the same E.164
+    result on every one of 2,000 compared.
 
     Parameters
     ----------
