@@ -847,9 +847,7 @@ class _Loader:
                 continue
             task = f"{system}/{spec.name} -> {tgt.name}"
             records: list[dict[str, Any]] = []
-            counts = self.report.targets.setdefault(
-                task, {"rows": 0, "kept": 0, "filtered": 0, "rejected": 0, "written": 0}
-            )
+            counts = self._target_counts(task)
             counts["rows"] += self.spooled[(system, spec.name)].loaded
             for frame in self._chunks(system, spec, tspec, counts):
                 records += self._field_records(frame, tspec)
@@ -1122,9 +1120,7 @@ class _Loader:
             rows_in = self.spooled[(system, spec.name)].loaded - len(
                 self.excluded.get((system, spec.name), set())
             )
-            counts = self.report.targets.setdefault(
-                task, {"rows": 0, "kept": 0, "filtered": 0, "rejected": 0, "written": 0}
-            )
+            counts = self._target_counts(task)
             counts["rows"] += rows_in
             for frame in self._chunks(system, spec, tspec, counts):
                 resolved = pd.DataFrame(index=frame.index)
@@ -1270,6 +1266,11 @@ class _Loader:
             else:  # pragma: no cover - every target above is handled
                 raise MappingError(f"target {tgt.name!r} has no row builder")
         return rows
+
+    def _target_counts(self, task: str) -> dict[str, int]:
+        """Return the report's counts of one target (created at zero)."""
+        zero = {"rows": 0, "kept": 0, "filtered": 0, "rejected": 0, "written": 0}
+        return self.report.targets.setdefault(task, zero)
 
     def _write_rejects(self) -> None:
         """Write each file's reject file and count its rows; sample lines per reason."""
