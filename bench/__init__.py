@@ -120,7 +120,9 @@ class StepTimeout(RuntimeError):
         self.seconds = seconds
 
 
-def run_child(code: str, customers: int, what: str) -> dict[str, Any]:
+def run_child(code: str, customers: int, what: str, *extra: str) -> dict[str, Any]:
     """Run benchmark ``code`` for one size with a temporary output folder (then removed)."""
     with tempfile.TemporaryDirectory() as tmp:
-        return run_code(code, [str(customers), str(Path(tmp) / "bank")], f"{what} at {customers}")
+        return run_code(
+            code, [str(customers), str(Path(tmp) / "bank"), *extra], f"{what} at {customers}"
+        )

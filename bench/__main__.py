@@ -80,7 +80,7 @@ def main() -> None:
         default=None,
         help="keep each size's generated bank in DIR/<size> (to run later steps on it)",
     )
-    parser.add_argument("--resolution-sizes", default="20000")
+    parser.add_argument("--resolution-sizes", default="100000,1000000")
     steps = [
         "generate", "load", "sweep", "clusters", "churn", "churn_bound", "crosssell",
         "campaign", "api", "pipeline", "resolution", "real",
@@ -140,12 +140,13 @@ def bench_resolution(sizes: list[int]) -> None:
     _write(
         "resolution",
         f"Measured {date.today().isoformat()} on {machine()} by `make bench` "
-        "(bench/resolution.py): `generate_bank(seed=7)`; the customer records as the loader "
-        "reads and normalizes them, resolved by crm-graph's rules and by Splink "
-        "(Fellegi-Sunter on DuckDB; model in the module docstring); pairwise precision and "
-        "recall against truth/identities.csv over the records that have a truth row; wall "
-        "time of the resolution alone (Splink: training, prediction and clustering).\n\n"
-        + resolution.markdown(results),
+        "(bench/resolution.py): `generate_bank(seed=7, hard_names=True)`; the customer "
+        "records as the loader reads and normalizes them, resolved by `resolve` with the rules "
+        "and with the Splink matcher at three thresholds (Fellegi-Sunter on DuckDB, trained "
+        "on the records each time; model in `SplinkMatcher`'s docstring; up to 100k "
+        "customers); pairwise precision and recall against truth/identities.csv over the "
+        "records that have a truth row; wall time of the resolution alone (Splink: "
+        "training, prediction and clustering).\n\n" + resolution.markdown(results),
     )
 
 

@@ -1,16 +1,14 @@
-"""Identity resolution: our rules against Splink (Fellegi-Sunter on DuckDB) on one bank.
+"""Identity resolution: both resolvers (rules, Splink) on the hard-names generated bank.
 
-Both get the same records: the customer records of a generated bank as the loader
-reads and normalizes them (``validate`` and ``records`` of the loader, no database).
-Ours is ``crm_graph.ingest.resolve.resolve``; Splink gets a standard model for this
-kind of data: name (Jaro-Winkler 0.9/0.8), resident id, birth date, phone and e-mail
-exact, term-frequency adjustment on names (no address: the loader's records do not
-carry it, and our rules never used it); u from random
-sampling, m by EM on two blockings; predictions blocked on id, phone, e-mail, birth
-date and name; clusters at match probability 0.99, 0.9 and 0.5. Pairwise precision and
-recall against truth/identities.csv, and wall time, for both.
-
-Needs ``pip install splink`` (the ``bench`` extra); skipped with a note without it.
+Both get the same records: the customer records of a generated bank with hard names
+(``generate_bank(hard_names=True)``: namesakes, Latin names with legal-form words and
+transliteration variants, shared household phones, twins), as the loader reads and
+normalizes them (``validate`` and ``records`` of the loader, no database). Both run
+through ``crm_graph.ingest.resolve.resolve``, once with the rules matcher and once
+per threshold with the Splink matcher (``crm_graph.ingest.matchers.SplinkMatcher``:
+its model is in that class's docstring; trained afresh each time). Pairwise precision
+and recall against truth/identities.csv, and the wall time of the resolution alone.
+Splink runs up to ``splink_max`` customers.
 """
 
 from __future__ import annotations
@@ -26,15 +24,16 @@ import pandas as pd
 from bench import run_child
 
 CHILD = r"""
-import json, sys, time
-from datetime import date
+import json, sys
 from pathlib import Path
 from crm_graph.generate import generate_bank
 from bench.resolution import compare
-n, out = int(sys.argv[1]), Path(sys.argv[2])
-generate_bank(out, customers=n, seed=7)
-print(json.dumps(compare(out)))
+n, out, splink = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "1"
+generate_bank(out, customers=n, seed=7, hard_names=True)
+print(json.dumps(compare(out, splink=splink)))
 """
+
+THRESHOLDS = (0.99, 0.9, 0.5)
 
 
 def _pairs(sizes: pd.Series) -> int:
@@ -80,8 +79,9 @@ def _records(extract: Path) -> pd.DataFrame:
     return loader.records()
 
 
-def compare(extract: Path) -> dict[str, Any]:
-    """Resolve the bank's records both ways; return quality and time of each."""
+def compare(extract: Path, *, splink: bool = True) -> dict[str, Any]:
+    """Resolve the bank's records with each resolver; return quality and time of each."""
+    from crm_graph.ingest.matchers import SplinkMatcher
     from crm_graph.ingest.resolve import resolve
 
     records = _records(extract)
@@ -92,102 +92,37 @@ def compare(extract: Path) -> dict[str, Any]:
         zip(truth["system"] + ":" + truth["record_id"], truth["person_id"], strict=True)
     )
     known = key.isin(truth_of)
+    people = key[known].map(truth_of).reset_index(drop=True)
     result: dict[str, Any] = {"records": int(len(records)), "with_truth": int(known.sum())}
-
-    t = time.perf_counter()
-    res = resolve(records, None, key=b"bench")
-    ours_s = time.perf_counter() - t
-    ours = res.assignments.set_index(
-        res.assignments["system"].astype(str) + ":" + res.assignments["record_id"].astype(str)
-    )["customer_id"]
-    result["ours"] = {
-        **pairwise(
-            ours.reindex(key[known]).reset_index(drop=True),
-            key[known].map(truth_of).reset_index(drop=True),
-        ),  # fmt: skip
-        "seconds": round(ours_s, 1),
-    }
-    try:
-        import splink  # noqa: F401
-    except ImportError:
-        result["splink"] = None
-        return result
-    result["splink"] = _splink(records, key, known, truth_of)
+    runs: list[tuple[str, Any]] = [("rules", None)]
+    if splink:
+        runs += [(f"splink@{t}", SplinkMatcher(threshold=t)) for t in THRESHOLDS]
+    for name, matcher in runs:
+        t = time.perf_counter()
+        res = resolve(records, None, key=b"bench", matcher=matcher)
+        seconds = time.perf_counter() - t
+        assigned = res.assignments.set_index(
+            res.assignments["system"].astype(str) + ":" + res.assignments["record_id"].astype(str)
+        )["customer_id"]
+        result[name] = {
+            **pairwise(assigned.reindex(key[known]).reset_index(drop=True), people),
+            "seconds": round(seconds, 1),
+        }
     return result
 
 
-def _splink(
-    records: pd.DataFrame, key: pd.Series, known: pd.Series, truth_of: dict[str, str]
-) -> dict[str, Any]:
-    import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-
-    frame = pd.DataFrame(
-        {
-            "unique_id": key,
-            "name": records["name"],
-            "id_number": records["id_number"],
-            "birth_date": records["birth_date"],
-            "phone": records["phone"],
-            "email": records["email"],
-        }
-    ).replace({"": None})
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        comparisons=[
-            cl.JaroWinklerAtThresholds("name", [0.9, 0.8]).configure(
-                term_frequency_adjustments=True
-            ),
-            cl.ExactMatch("id_number"),
-            cl.ExactMatch("birth_date"),
-            cl.ExactMatch("phone"),
-            cl.ExactMatch("email"),
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("id_number"),
-            block_on("phone"),
-            block_on("email"),
-            block_on("birth_date"),
-            block_on("name"),
-        ],
-    )
-    started = time.perf_counter()
-    api = DuckDBAPI()
-    linker = Linker(api.register(frame), settings, log_level="WARNING")
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("phone"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date"))
-    predictions = linker.inference.predict(threshold_match_probability=0.3)
-    out: dict[str, Any] = {}
-    for threshold in (0.99, 0.9, 0.5):
-        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            predictions, threshold
-        ).as_pandas_dataframe()
-        cluster_of = dict(zip(clusters["unique_id"], clusters["cluster_id"], strict=True))
-        predicted = key[known].map(cluster_of).fillna(key[known])
-        out[f"at_{threshold}"] = pairwise(
-            predicted.reset_index(drop=True), key[known].map(truth_of).reset_index(drop=True)
-        )
-    out["seconds"] = round(time.perf_counter() - started, 1)
-    return out
-
-
-def run(sizes: list[int]) -> list[dict[str, Any]]:
-    """Both resolvers per size."""
+def run(sizes: list[int], splink_max: int = 100_000) -> list[dict[str, Any]]:
+    """Both resolvers per size (Splink up to ``splink_max`` customers)."""
     results = []
     for n in sizes:
-        r = run_child(CHILD, n, "resolution") | {"customers": n}
+        r = run_child(CHILD, n, "resolution", "1" if n <= splink_max else "0") | {"customers": n}
         results.append(r)
-        s = r["splink"]
         print(
-            f"resolution {n:>9,}: ours P {r['ours']['precision']} R {r['ours']['recall']} "
-            f"({r['ours']['seconds']} s)"
-            + (
-                f"; Splink@0.99 P {s['at_0.99']['precision']} R {s['at_0.99']['recall']}, "
-                f"@0.9 P {s['at_0.9']['precision']} R {s['at_0.9']['recall']}, "
-                f"@0.5 P {s['at_0.5']['precision']} R {s['at_0.5']['recall']} ({s['seconds']} s)"
-                if s
-                else "; Splink not installed"
+            f"resolution {n:>9,}: "
+            + "; ".join(
+                f"{name} P {r[name]['precision']} R {r[name]['recall']} ({r[name]['seconds']} s)"
+                for name in ["rules", *(f"splink@{t}" for t in THRESHOLDS)]
+                if name in r
             ),
             flush=True,
         )
@@ -196,23 +131,19 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
 
 def markdown(results: list[dict[str, Any]]) -> str:
     """Table of both resolvers."""
+    names = ["rules", *(f"splink@{t}" for t in THRESHOLDS)]
     lines = [
-        "| customers | records | ours: precision | recall | time | Splink @0.99: precision "
-        "| recall | @0.9: precision | recall | @0.5: precision | recall | time |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| customers | records | "
+        + " | ".join(f"{n}: precision | recall | time" for n in names)
+        + " |",
+        "|---:|---:|" + "---:|---:|---:|" * len(names),
     ]
     for r in results:
-        o, s = r["ours"], r["splink"]
-        splink_cells = (
-            " | ".join(
-                f"{s[f'at_{t}']['precision']} | {s[f'at_{t}']['recall']}" for t in (0.99, 0.9, 0.5)
-            )
-            + f" | {s['seconds']} s"
-            if s
-            else "not installed | - | - | - | - | - | -"
-        )
-        lines.append(
-            f"| {r['customers']:,} | {r['records']:,} | {o['precision']} | {o['recall']} "
-            f"| {o['seconds']} s | {splink_cells} |"
-        )
+        cells = [
+            f"{r[n]['precision']} | {r[n]['recall']} | {r[n]['seconds']} s"
+            if n in r
+            else "- | - | -"
+            for n in names
+        ]
+        lines.append(f"| {r['customers']:,} | {r['records']:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

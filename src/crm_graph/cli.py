@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -20,8 +18,11 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from crm_graph.audit import customer_ids_in
+from crm_graph.commands.audit import audit, record_cli
+from crm_graph.commands.common import JsonOpt, console, emit, open_database, progress_printer
 from crm_graph.config import Settings, get_settings
-from crm_graph.db import Database, connect
+from crm_graph.db import Database
 from crm_graph.errors import ConfigError, CrmGraphError
 from crm_graph.neo4j_local import LocalNeo4j, server_versions
 
@@ -41,30 +42,7 @@ WIPE_ABOVE_NODES = 500_000
 
 db_app = typer.Typer(help="The local Neo4j+GDS server and the schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-console = Console(stderr=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
-
-def _emit(payload: Any, as_json: bool) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, indent=2) + "\n")
-
-
-def _progress(as_json: bool) -> Any:
-    def say(line: str) -> None:
-        if not as_json:
-            console.print(f"[dim]•[/dim] {line}")
-
-    return say
-
-
-@contextmanager
-def open_database(settings: Settings) -> Iterator[Database]:
-    """Connect to the configured server and yield a :class:`Database`."""
-    driver = connect(settings.uri, settings.neo4j_user, settings.neo4j_password.get_secret_value())
-    with Database(driver, settings.neo4j_database, owns_driver=True) as db:
-        yield db
+app.command("audit")(audit)
 
 
 def graph_counts(db: Database) -> dict[str, Any]:
@@ -85,14 +63,14 @@ def db_start(as_json: JsonOpt = False) -> None:
     """Provision (first time) and start the local Neo4j+GDS; wait until it answers."""
     settings = get_settings()
     if settings.is_external:
-        _emit({"skipped": True, "uri": settings.uri}, as_json)
+        emit({"skipped": True, "uri": settings.uri}, as_json)
         if not as_json:
             console.print(f"CRM_NEO4J_URI points at {settings.uri}: no local server to start.")
         return
-    server = LocalNeo4j(settings, _progress(as_json))
+    server = LocalNeo4j(settings, progress_printer(as_json))
     was_running = server.pid() is not None
     status = server.start()
-    _emit({**asdict(status), "already_running": was_running}, as_json)
+    emit({**asdict(status), "already_running": was_running}, as_json)
     if not as_json:
         state = "was already running" if was_running else "started"
         console.print(
@@ -106,12 +84,12 @@ def db_stop(as_json: JsonOpt = False) -> None:
     """Stop the local Neo4j (does nothing when none runs)."""
     settings = get_settings()
     if settings.is_external:
-        _emit({"skipped": True, "uri": settings.uri}, as_json)
+        emit({"skipped": True, "uri": settings.uri}, as_json)
         if not as_json:
             console.print(f"CRM_NEO4J_URI points at {settings.uri}: no local server to stop.")
         return
-    stopped = LocalNeo4j(settings, _progress(as_json)).stop()
-    _emit({"stopped": stopped}, as_json)
+    stopped = LocalNeo4j(settings, progress_printer(as_json)).stop()
+    emit({"stopped": stopped}, as_json)
     if not as_json:
         console.print("Neo4j stopped." if stopped else "Neo4j was not running.")
 
@@ -134,8 +112,8 @@ def db_wipe(
         )
     if not yes:
         raise ConfigError("db wipe deletes the whole graph of the local server; pass --yes")
-    status = LocalNeo4j(settings, _progress(as_json)).wipe()
-    _emit({**asdict(status), "wiped": settings.neo4j_database}, as_json)
+    status = LocalNeo4j(settings, progress_printer(as_json)).wipe()
+    emit({**asdict(status), "wiped": settings.neo4j_database}, as_json)
     if not as_json:
         console.print(f"The graph of {status.uri} is empty (pid {status.pid}).")
 
@@ -154,7 +132,7 @@ def db_status(as_json: JsonOpt = False) -> None:
     if payload["running"]:
         with open_database(settings) as db:
             payload["counts"] = graph_counts(db)
-    _emit(payload, as_json)
+    emit(payload, as_json)
     if as_json:
         return
     if not payload["running"]:
@@ -176,7 +154,7 @@ def db_init(as_json: JsonOpt = False) -> None:
     """Create the constraints and indexes of the graph model (idempotent)."""
     with open_database(get_settings()) as db:
         applied = db.init_schema()
-    _emit({"schema_statements": applied}, as_json)
+    emit({"schema_statements": applied}, as_json)
     if not as_json:
         console.print(f"Schema applied: {applied} constraints and indexes.")
 
@@ -208,13 +186,29 @@ def generate(
     noise: Annotated[
         float, typer.Option(help="Share of customer records with identity defects.")
     ] = 0.1,
+    hard_names: Annotated[
+        bool,
+        typer.Option(
+            "--hard-names",
+            help="Harder identities: many namesakes, Latin names with legal-form words and "
+            "transliteration variants, shared household phones, twins.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Generate a synthetic multi-silo bank with ground truth (see docs/data.md)."""
     from crm_graph.generate import generate_bank
 
-    manifest = generate_bank(out, customers, seed, mixing, noise, progress=_progress(as_json))
-    _emit(manifest, as_json)
+    manifest = generate_bank(
+        out,
+        customers,
+        seed,
+        mixing,
+        noise,
+        progress=progress_printer(as_json),
+        hard_names=hard_names,
+    )
+    emit(manifest, as_json)
     if not as_json:
         rows = sum(v for k, v in manifest["files"].items() if not k.startswith("truth/"))
         console.print(
@@ -244,18 +238,29 @@ def load(
             "and rejected (reject files are written).",
         ),
     ] = False,
+    resolver: Annotated[
+        str | None,
+        typer.Option(
+            help="rules (default) or splink: what links records that no id number or "
+            "declared link settles (setting CRM_RESOLVER).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate, resolve identities and upsert an extract; rejects go to EXTRACT/rejects/."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from crm_graph.ingest.load import load_extract
+    from crm_graph.ingest.matchers import matcher
     from crm_graph.ingest.spec import default_loaders_dir, load_specs
 
     if not extract.is_dir():
         raise ConfigError(f"{extract}: no such extract folder")
     specs = load_specs(*(mappings or [default_loaders_dir()]))
     settings = get_settings()
+    chosen = resolver or settings.resolver
+    options = {"threshold": settings.splink_threshold} if chosen == "splink" else {}
+    resolving = matcher(chosen, **options)
     columns = (
         TextColumn("{task.description:<48}"),
         BarColumn(),
@@ -283,10 +288,11 @@ def load(
             progress=progress,
             rejects_dir=rejects,
             dry_run=dry_run,
+            matcher=resolving,
         ).as_dict()
     for warning in report["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}")
-    _emit(report, as_json)
+    emit(report, as_json)
     if as_json:
         return
     if dry_run:
@@ -357,7 +363,7 @@ def mapping_draft(
         "customer_file": next((f.name for f in spec.files if f.identity), None),
         "targets": sum(len(f.targets) for f in spec.files),
     }
-    _emit(summary, as_json)
+    emit(summary, as_json)
     if not as_json:
         console.print(
             f"Wrote {out}: system {spec.system}, {len(spec.files)} files, customers from "
@@ -386,7 +392,7 @@ def resolve_events(
         raise ConfigError(f"--kind must be merge or split, not {kind!r}")
     with open_database(get_settings()) as db:
         rows = list_events(db, kind=kind, limit=limit)
-    _emit({"items": rows}, as_json)
+    emit({"items": rows}, as_json)
     if as_json:
         return
     table = Table(title="Resolution events")
@@ -420,7 +426,7 @@ def resolve_undo(
 
     with open_database(get_settings()) as db:
         result = undo_merge(db, event_id, by=by or f"cli:{getpass.getuser()}", reason=reason)
-    _emit(result, as_json)
+    emit(result, as_json)
     if as_json:
         return
     console.print(
@@ -443,7 +449,12 @@ def resolve_review(
         raise ConfigError(f"--status must be open, accepted, rejected or all, not {status!r}")
     with open_database(get_settings()) as db:
         rows = list_conflicts(db, status=None if status == "all" else status, limit=limit)
-    _emit({"items": rows}, as_json)
+    record_cli(
+        "resolve review",
+        customer_ids_in(rows),
+        {"status": status, "limit": limit},
+    )
+    emit({"items": rows}, as_json)
     if as_json:
         return
     table = Table(title=f"Resolution conflicts ({status})")
@@ -479,7 +490,7 @@ def resolve_decide(
         result = decide_conflict(
             db, conflict_id, decision, by=by or f"cli:{getpass.getuser()}", reason=reason
         )
-    _emit(result, as_json)
+    emit(result, as_json)
     if not as_json:
         console.print(
             f"{conflict_id} {result['status']}: {result['pinned']} records pinned; "
@@ -566,7 +577,7 @@ def analyze(
         crosssell_settings = rules_from_mapping(parsed)
     config_cs = CrossSellConfig(weights=weights, **crosssell_settings)
     payload: dict[str, Any] = {}
-    say = _progress(as_json)
+    say = progress_printer(as_json)
     with open_database(get_settings()) as db:
         if what in ("all", "segments"):
             say("value scores and tiers")
@@ -602,7 +613,7 @@ def analyze(
                 compute_crosssell(db, config_cs, as_of=day, progress=say, base=base)
             )
         del base
-    _emit(payload, as_json)
+    emit(payload, as_json)
     if as_json:
         return
     if "segments" in payload:
@@ -681,7 +692,12 @@ def churn_at_risk(
         rows = retention_list(db, limit=limit, tier=tier, min_value=min_value)
     if not rows:
         raise ConfigError("no churn scores match: run `crm-graph analyze churn` first")
-    _emit({"items": rows}, as_json)
+    record_cli(
+        "churn at-risk",
+        customer_ids_in(rows),
+        {"limit": limit, "tier": tier, "min_value": min_value},
+    )
+    emit({"items": rows}, as_json)
     if as_json:
         return
     table = Table(title=f"Retention priorities (top {len(rows)})")
@@ -712,7 +728,12 @@ def churn_what_if(
 
     with open_database(get_settings()) as db:
         result = what_if(db, customer_id, runs=runs, seed=seed)
-    _emit(result, as_json)
+    record_cli(
+        "churn what-if",
+        customer_ids_in(result) | {customer_id},
+        {"customer_id": customer_id, "runs": runs, "seed": seed},
+    )
+    emit(result, as_json)
     if as_json:
         return
     low, high = result["interval_90"]
@@ -733,7 +754,7 @@ def churn_report(as_json: JsonOpt = False) -> None:
     settings = get_settings()
     with open_database(settings) as db:
         report = churn_analysis(db)
-    _emit(report, as_json)
+    emit(report, as_json)
     if as_json:
         return
     lost = report["lost"]
@@ -771,7 +792,8 @@ def clusters_cmd(
         what = f"cluster {community}" if community is not None else "clusters"
         raise ConfigError(f"no {what} in the graph: run `crm-graph analyze clusters` first")
     shown = [p.as_dict() for p in profiles[:limit]]
-    _emit({"clusters": shown, "total": len(profiles)}, as_json)
+    record_cli("clusters", customer_ids_in(shown), {"community": community, "top": top})
+    emit({"clusters": shown, "total": len(profiles)}, as_json)
     if as_json:
         return
     table = Table(title=f"{len(profiles):,} clusters, largest {len(shown)}")
@@ -816,7 +838,7 @@ def query_cmd(
 
     if list_ or name is None:
         specs = list_queries()
-        _emit([s.as_dict() for s in specs], as_json)
+        emit([s.as_dict() for s in specs], as_json)
         if not as_json:
             table = Table(title=f"{len(specs)} library queries (cypher/queries/)")
             table.add_column("name")
@@ -833,8 +855,9 @@ def query_cmd(
     given = _param_pairs(param or [])
     with open_database(get_settings()) as db:
         rows = run_query(db, name, given)
+    record_cli(f"query {name}", customer_ids_in(rows), dict(given))
     if as_json:
-        _emit(rows, True)
+        emit(rows, True)
         return
     if as_csv:
         writer = csv.writer(sys.stdout)
@@ -889,7 +912,7 @@ def evaluate_cmd(
             result = {"churn": compute_snapshot_churn(db, write=False).as_dict()}
         else:
             result = evaluate(db, truth)
-    _emit(result, as_json)
+    emit(result, as_json)
     if not as_json:
         for section, metrics in result.items():
             shown = ", ".join(
@@ -952,7 +975,7 @@ def report(
         "clusters": len(data.clusters),
         "campaigns": len(data.campaigns),
     }
-    _emit(payload, as_json)
+    emit(payload, as_json)
     if not as_json:
         console.print(
             f"wrote {out} ({payload['bytes'] / 1024:,.0f} KiB): {payload['customers']:,} "
@@ -1030,7 +1053,7 @@ def campaign_plan(
         control_share=control_share,
         starts_on=_parse_date(starts_on, "--starts-on") if starts_on else None,
     )
-    say = _progress(as_json)
+    say = progress_printer(as_json)
     with open_database(get_settings()) as db:
         say("ranking the audience and simulating word of mouth")
         plan = plan_campaign(db, request)
@@ -1039,7 +1062,12 @@ def campaign_plan(
             recorded = record_campaign(db, plan, planned_by=f"cli:{getpass.getuser()}")
     exported = export_plan(plan, out) if out is not None else 0
     payload = plan.to_dict() | {"recorded": recorded, "exported": exported}
-    _emit(payload, as_json)
+    record_cli(
+        "campaign plan",
+        customer_ids_in(payload),
+        {"product": product, "budget": budget, "dry_run": dry_run, "out": str(out or "")},
+    )
+    emit(payload, as_json)
     if as_json:
         return
     low, high = plan.conversions_interval
@@ -1089,7 +1117,7 @@ def campaign_list(
     """List recorded campaigns, newest first."""
     with open_database(get_settings()) as db:
         rows = db.read("campaign/read_campaigns", after_at=None, after_id=None, limit=limit)
-    _emit({"items": rows}, as_json)
+    emit({"items": rows}, as_json)
     if as_json:
         return
     table = Table(title="Campaigns")
@@ -1119,7 +1147,7 @@ def campaign_outcomes(
 
     with open_database(get_settings()) as db:
         report = load_outcomes(db, campaign_id, file)
-    _emit(report, as_json)
+    emit(report, as_json)
     if as_json:
         return
     console.print(f"{report['matched']:,} of {report['rows']:,} outcomes matched {campaign_id}")
@@ -1140,7 +1168,7 @@ def campaign_results_cmd(
         results = campaign_results(db, campaign_id)
     payload = results.to_dict()
     payload.pop("targets")
-    _emit(payload, as_json)
+    emit(payload, as_json)
     if as_json:
         return
     table = Table(title=f"{campaign_id}: {results.campaign.get('name')}")
@@ -1189,7 +1217,7 @@ def api_key_new(
         fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as out:
             out.write(line + "\n")
-    _emit({"role": role, "key": key, "stored": line, "file": str(file) if file else None}, as_json)
+    emit({"role": role, "key": key, "stored": line, "file": str(file) if file else None}, as_json)
     if not as_json:
         sys.stdout.write(key + "\n")
         where = f"appended to {file}" if file else "add this line to your keys file"
@@ -1234,7 +1262,7 @@ def demo(
     from crm_graph.ingest.spec import default_loaders_dir, load_specs
 
     settings = get_settings()
-    say = _progress(as_json)
+    say = progress_printer(as_json)
     if not settings.is_external:
         LocalNeo4j(settings, say).start()
     manifest = out / "manifest.json"
@@ -1320,7 +1348,7 @@ def demo(
         "evaluation": scores,
         "counts": counts,
     }
-    _emit(summary, as_json)
+    emit(summary, as_json)
     if not as_json:
         console.print(
             f"Loaded {report['rows_read']:,} rows ({report['rows_rejected']:,} rejected, see "

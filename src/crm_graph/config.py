@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -75,6 +76,17 @@ class Settings(BaseSettings):
         le=16,
         description="Processes that check files and write transactions in flight during a load.",
     )
+    resolver: Literal["rules", "splink"] = Field(
+        default="rules",
+        description="What links records that no id number or declared link settles: the "
+        "deterministic rules, or a Splink model trained on the extract (needs the splink extra).",
+    )
+    splink_threshold: float = Field(
+        default=0.9,
+        ge=0.5,
+        le=1.0,
+        description="Match probability from which the splink resolver links two records.",
+    )
 
     currency: str = Field(
         default="CNY",
@@ -93,6 +105,16 @@ class Settings(BaseSettings):
         default=2.0, gt=0, le=60, description="How long the API retries a write before a 503."
     )
 
+    audit_dir: Path | None = Field(
+        default=None,
+        description="Folder of the access audit (JSON lines); default <data_dir>/audit.",
+    )
+    audit_max_bytes: int = Field(
+        default=64 * 2**20,
+        ge=4096,
+        description="Size at which the current audit file is rotated (rotated files are kept).",
+    )
+
     @field_validator("neo4j_uri")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
@@ -102,6 +124,11 @@ class Settings(BaseSettings):
     def is_external(self) -> bool:
         """Whether the user pointed at a server crm-graph does not run itself."""
         return self.neo4j_uri is not None
+
+    @property
+    def audit_folder(self) -> Path:
+        """The access audit's folder (``audit_dir``, or ``<data_dir>/audit``)."""
+        return self.audit_dir or self.data_dir / "audit"
 
     @property
     def uri(self) -> str:

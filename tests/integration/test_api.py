@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
+import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,12 +16,13 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from pydantic import SecretStr
-from tests.conftest import load_bank, raw_pii, scratch_settings, serve_api
+from tests.conftest import load_bank, raw_pii, run_cli, scratch_settings, serve_api
 
 from crm_graph.analytics.churn import follow_probabilities, what_if
 from crm_graph.analytics.crosssell import read_scoring_context, save_scoring_context
 from crm_graph.api import create_app
 from crm_graph.api.security import digest
+from crm_graph.audit import read_entries, search
 from crm_graph.config import Settings
 from crm_graph.db import Database
 from crm_graph.neo4j_local import LocalNeo4j
@@ -42,13 +46,19 @@ def bank(tmp_path_factory: pytest.TempPathFactory, session_db: Database) -> Path
     )
 
 
-def _settings(base: Settings, tmp: Path | None = None) -> Settings:
+def _settings(base: Settings, tmp: Path | None = None, audit: Path | None = None) -> Settings:
     keys_file = None
     if tmp is not None:
         keys_file = tmp / "keys.txt"
         keys_file.write_text(f"# admin\nadmin:sha256:{digest(KEYS['admin'])}\n", encoding="utf-8")
     inline = ",".join(f"{r}:{k}" for r, k in KEYS.items() if r != "admin" or tmp is None)
-    return base.model_copy(update={"api_keys": SecretStr(inline), "api_keys_file": keys_file})
+    return base.model_copy(
+        update={
+            "api_keys": SecretStr(inline),
+            "api_keys_file": keys_file,
+            "audit_dir": audit or (tmp or base.data_dir) / "audit",
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -480,12 +490,13 @@ def test_churn_flows_match_the_graph(client: TestClient, session_db: Database) -
 
 @pytest.mark.parametrize("role", [None, "analyst", "marketing", "service", "admin"])
 def test_fuzzed_requests_never_get_a_5xx(
-    role: str | None, bank: Path, session_db: Database, neo4j_settings: Settings
+    role: str | None, bank: Path, session_db: Database, neo4j_settings: Settings, tmp_path: Path
 ) -> None:
-    app = create_app(_settings(neo4j_settings), db=session_db)
+    # with the access audit on (it always is): every fuzzed request is audited too
+    app = create_app(_settings(neo4j_settings, audit=tmp_path / "audit"), db=session_db)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     headers = _headers(role) if role else {}
-    calls = 0
+    calls = v1_calls = 0
     for result in schema.get_all_operations():
         operation = result.ok()
 
@@ -498,12 +509,110 @@ def test_fuzzed_requests_never_get_a_5xx(
         )
         def call(case: Any) -> None:
             nonlocal calls
+            nonlocal v1_calls
             response = case.call(headers=headers)
             calls += 1
+            v1_calls += case.path.startswith("/v1/")
             assert response.status_code < 500, (case.path, response.text)
 
         call()
     assert calls > 100
+    audited = list(read_entries(tmp_path / "audit"))
+    assert len(audited) == v1_calls > 100
+    assert all(e["status"] < 500 for e in audited)
+
+
+def test_the_audit_names_exactly_the_customers_each_answer_contained(
+    bank: Path,
+    session_db: Database,
+    neo4j_settings: Settings,
+    person: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "audit"
+    app = create_app(_settings(neo4j_settings, audit=folder), db=session_db)
+    known = {
+        r["id"] for r in session_db.run_statement("MATCH (c:Customer) RETURN c.customer_id AS id")
+    }
+    pid = person["id"]
+    script: list[tuple[str | None, str, str, dict[str, Any] | None]] = [
+        ("service", "GET", f"/v1/customers/{pid}", None),
+        ("service", "GET", f"/v1/customers/{pid}/recommendations", None),
+        ("service", "GET", "/v1/churn/at-risk?limit=5", None),  # refused: no lists
+        ("marketing", "GET", "/v1/churn/at-risk?limit=20", None),
+        ("marketing", "GET", "/v1/clusters?limit=5", None),
+        ("marketing", "GET", f"/v1/customers/{pid}/network?depth=2", None),
+        ("marketing", "GET", "/v1/resolution/review", None),  # refused: admin only
+        ("analyst", "POST", "/v1/queries/list_households", {"params": {"min_members": 3}}),
+        ("analyst", "GET", "/v1/customers/C000000000000", None),  # no such customer
+        ("admin", "GET", "/v1/resolution/review?limit=5", None),
+        (None, "GET", f"/v1/customers/{pid}", None),  # refused: no key
+    ]
+    answers = []
+    with TestClient(app) as c:
+        for role, method, path, body in script:
+            r = c.request(method, path, headers=_headers(role) if role else {}, json=body)
+            answers.append((r.status_code, r.text))
+    entries = list(read_entries(folder))
+    assert len(entries) == len(script)
+    refused = 0
+    for (role, method, path, _), (status, text), entry in zip(
+        script, answers, entries, strict=True
+    ):
+        assert entry["channel"] == "api"
+        assert entry["action"].startswith(method + " /v1/")
+        assert entry["path"] == path.split("?")[0]
+        assert entry["status"] == status
+        assert entry["who"]["key_id"] == (digest(KEYS[role])[:12] if role else None)
+        assert all(k not in json.dumps(entry) for k in KEYS.values()), "never the key"
+        named = {p for p in path.split("?")[0].split("/") if re.fullmatch(r"C[0-9A-F]{12}", p)}
+        if status in (401, 403):
+            refused += 1
+            assert entry["outcome"] == "refused"
+            assert set(entry["customers"]) == named  # who tried to reach whom, no data
+            continue
+        assert entry["who"]["role"] == role
+        contained = {cid for cid in known if cid in text}
+        assert set(entry["customers"]) == contained | named, path
+    assert refused == 3
+    assert entries[7]["query"] == "list_households"
+    assert entries[7]["params"] == {"params": {"min_members": 3}}
+    assert entries[8]["outcome"] == "not_found"
+    assert entries[8]["customers"] == ["C000000000000"]
+    assert len(entries[3]["customers"]) == 20
+    # who saw this customer: the service and marketing calls that returned them
+    seen = search(folder, customer=pid)
+    assert [e["who"]["role"] for e in seen if e["outcome"] == "ok"][:2] == ["service", "service"]
+    # what the marketing key saw
+    by_key = search(folder, key=digest(KEYS["marketing"]))
+    assert [e["path"] for e in by_key] == [
+        p.split("?")[0] for r, _, p, _ in script if r == "marketing"
+    ]
+
+
+def test_cli_commands_that_print_customers_are_audited(
+    bank: Path, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    folder = tmp_path / "audit"
+    env = {"CRM_AUDIT_DIR": str(folder)}
+    proc = run_cli(
+        neo4j_settings, "query", "list_households", "-p", "min_members=3", "--json", **env
+    )
+    assert proc.returncode == 0, proc.stderr
+    printed = proc.stdout
+    (entry,) = read_entries(folder)
+    assert entry["channel"] == "cli"
+    assert entry["who"] == {"os_user": getpass.getuser()}
+    assert entry["action"] == "query list_households"
+    assert entry["customers"]
+    assert all(cid in printed for cid in entry["customers"])
+    someone = entry["customers"][0]
+    found = run_cli(neo4j_settings, "audit", "--customer", someone, "--json", **env)
+    assert found.returncode == 0, found.stderr
+    assert [e["action"] for e in json.loads(found.stdout)["entries"]] == ["query list_households"]
+    bad = run_cli(neo4j_settings, "audit", "--key", "not-hex", **env)
+    assert bad.returncode == 1
+    assert "hex digits" in bad.stderr
 
 
 def test_neo4j_down_gives_503_and_the_api_recovers(tmp_path: Path) -> None:

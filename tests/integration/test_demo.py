@@ -28,6 +28,19 @@ def _get(url: str, key: str | None = None) -> Any:
         return response.read().decode("utf-8")
 
 
+def _wait_ready(url: str, proc: subprocess.Popen[str]) -> str:
+    """The demo prints its keys before uvicorn binds the port: wait for it to answer."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            answer: str = _get(url)
+            return answer
+        except OSError:
+            assert proc.poll() is None, "the demo stopped before serving"
+            assert time.monotonic() < deadline, "the demo did not serve within 60 s"
+            time.sleep(0.5)
+
+
 def test_demo_prints_a_summary_serves_the_page_and_leaks_no_pii(
     tmp_path: Path, neo4j_settings: Settings
 ) -> None:
@@ -53,7 +66,7 @@ def test_demo_prints_a_summary_serves_the_page_and_leaks_no_pii(
             keys = dict(re.findall(r"^\s+(marketing|analyst): (crm_\S+)$", text, re.M))
             assert set(keys) == {"marketing", "analyst"}, text[-2000:]
             base = f"http://127.0.0.1:{port}"
-            answers = [_get(f"{base}/ready")]
+            answers = [_wait_ready(f"{base}/ready", proc)]
             page = _get(f"{base}/app/")
             assert "campaign planner" in page
             analyst = keys["analyst"]

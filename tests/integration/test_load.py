@@ -323,3 +323,28 @@ def test_a_file_error_in_a_check_process_stops_the_load(
     with pytest.raises(SourceFileError, match=r"contacts.csv: cannot be read as utf-8 \(line"):
         load_extract(db, broken, specs, pii_key=KEY, workers=2)
     assert db.read("admin/count_totals")[0]["nodes"] == 0
+
+
+def test_the_splink_resolver_loads_through_the_cli(
+    neo4j_settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    bank = tmp_path / "hard"
+    generate_bank(bank, customers=1500, seed=5, hard_names=True)
+    proc = _run_cli(neo4j_settings, "load", str(bank), "--resolver", "splink", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rules = json.loads(proc.stdout)["records_resolved"]
+    assert rules["splink"] > 0
+    assert not set(rules) & {"name_phone", "name_birth", "similar_name_phone"}
+    reference = fingerprint(db)
+    # the model is trained with a fixed seed: the same extract again changes nothing
+    again = _run_cli(neo4j_settings, "load", str(bank), "--resolver", "splink", "--json")
+    assert again.returncode == 0, again.stderr
+    assert fingerprint(db) == reference
+    proc = _run_cli(neo4j_settings, "evaluate", "--truth", str(bank / "truth"), "--json")
+    quality = json.loads(proc.stdout)["resolution"]
+    assert quality["precision"] >= 0.98, quality
+    assert quality["recall"] >= 0.85, quality
+    wrong = _run_cli(neo4j_settings, "load", str(bank), "--resolver", "fuzzy")
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip().count("\n") == 0
+    assert "unknown resolver 'fuzzy'" in wrong.stderr

@@ -290,3 +290,41 @@ def test_bad_parameters_are_refused(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(GenerateError, match="not a folder"):
         generate_bank(tmp_path / "file", customers=1000)
+
+
+def test_hard_names_make_namesakes_latin_names_variants_and_twins(tmp_path: Path) -> None:
+    plain = generate_bank(tmp_path / "plain", customers=3000, seed=2)
+    hard = generate_bank(tmp_path / "hard", customers=3000, seed=2, hard_names=True)
+    assert (plain["hard_names"], plain["twins"]) == (False, 0)
+    assert hard["hard_names"]
+    assert hard["twins"] > 0
+
+    def people(folder: Path) -> pd.DataFrame:
+        core = pd.read_csv(folder / "core_banking" / "customers.csv", dtype=str)
+        return core[core.customer_type == "person"]
+
+    p, h = people(tmp_path / "plain"), people(tmp_path / "hard")
+    # namesakes: the same full name is shared by more people
+    assert h.name.duplicated().mean() > 2 * p.name.duplicated().mean()
+    latin = h[h.name.str.contains(r"^[A-Z ]+$", regex=True)]
+    assert len(latin) > 0.02 * len(h)
+    assert latin.name.str.contains(r" (?:SA|CO|SAS)$", regex=True).any()
+    # twins: one birth date and phone, given names one character apart, two resident ids
+    by_birth_phone = h.groupby(["birth_date", "phone"])
+    twins = [
+        g.drop_duplicates("id_number")
+        for _, g in by_birth_phone
+        if g.id_number.nunique() == 2 and g.name.nunique() == 2
+    ]
+    assert len(twins) >= 0.5 * hard["twins"] * len(h) / 3000
+    one_apart = 0
+    for g in twins:
+        a, b = g.name.tolist()
+        one_apart += len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+        assert all(i[6:14] == g.birth_date.iloc[0].replace("-", "") for i in g.id_number)
+    assert one_apart >= 0.9 * len(twins)
+    # another system spells some Latin names in another transliteration
+    cards = pd.read_csv(tmp_path / "hard" / "cards" / "cardholders.csv", dtype=str)
+    assert cards.name.isin(["MARIA CHEN", "JOHN CHEN", "PETER HUANG"]).any() or (
+        cards.name.str.contains(r" (?:CHEN|HUANG|LI|ZHANG|LIANG|LIN|WU|HE|SAA|KO)$").any()
+    )

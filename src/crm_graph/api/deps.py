@@ -96,6 +96,7 @@ async def _caller(
 ) -> CallerInfo:
     keys: ApiKeys = request.app.state.keys
     role = keys.role_of(key)
+    request.state.audit_role = role  # who the access audit names
     if role is None:
         raise ApiError(
             401,

@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_graph import __version__
+from crm_graph.api.audit import AuditMiddleware
 from crm_graph.api.deps import ApiError
 from crm_graph.api.routes import (
     campaigns,
@@ -39,6 +40,7 @@ from crm_graph.api.routes import (
     resolution,
 )
 from crm_graph.api.security import parse_keys
+from crm_graph.audit import AuditLog
 from crm_graph.config import Settings, get_settings
 from crm_graph.db import Database, connect
 from crm_graph.errors import (
@@ -197,7 +199,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     Raises
     ------
     ConfigError
-        If the API keys are malformed (checked before serving).
+        If the API keys are malformed or the audit folder cannot be written
+        (checked before serving).
     """
     settings = settings or get_settings()
     keys = parse_keys(settings.api_keys.get_secret_value(), settings.api_keys_file)
@@ -248,4 +251,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(module.router)
     app.mount("/app", StaticFiles(directory=STATIC, html=True), name="app")
     app.add_middleware(BodyLimit, limit=settings.api_max_body_bytes)
+    # outermost: a request refused by the body limit is audited too
+    app.add_middleware(
+        AuditMiddleware, audit=AuditLog(settings.audit_folder, settings.audit_max_bytes)
+    )
     return app

@@ -33,6 +33,7 @@ def generate_bank(
     mixing: float = 0.2,
     noise: float = 0.1,
     progress: Callable[[str], None] | None = None,
+    hard_names: bool = False,
 ) -> dict[str, Any]:
     """Generate a synthetic bank into ``out``.
 
@@ -50,6 +51,13 @@ def generate_bank(
         Share of each system's customer records with an identity defect (0 to 0.9).
     progress : callable, optional
         Called with a line per step.
+    hard_names : bool, default False
+        Make identities harder to resolve, as real customer files are: surnames and
+        given names by a steep Zipf law (many namesakes), Latin-script names with
+        legal-form words (``MARIA SA``, ``JOHN CO``) and transliteration variants
+        between systems (``CHAN`` / ``CHEN``), 70% of household members sharing
+        the household's phone and address, and twins (same birth date, phone and
+        surname, given names one character apart). The resolution benchmark uses it.
 
     Returns
     -------
@@ -102,6 +110,7 @@ def generate_bank(
         noise,
         np.random.default_rng(export_seed),
         np.random.default_rng(profile_seed),
+        hard_names=hard_names,
     )
     facts = write_silos(exporter)
 
@@ -115,6 +124,8 @@ def generate_bank(
         "customers": customers,
         "mixing": mixing,
         "noise": noise,
+        "hard_names": hard_names,
+        "twins": len(exporter.twins),
         "start": "2023-01-01",
         "cutoff": CUTOFF,
         "horizon_end": "2026-06-30",

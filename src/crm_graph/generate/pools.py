@@ -13,6 +13,8 @@ __all__ = [
     "COMPANY_SUFFIXES",
     "COMPANY_WORDS",
     "GIVEN_CHARS",
+    "LATIN_GIVEN",
+    "LATIN_SURNAMES",
     "INDUSTRIES",
     "PRODUCTS",
     "ROADS",
@@ -339,3 +341,35 @@ CONTACT_TOPICS: tuple[str, ...] = (
     "account",
     "fraud",
 )
+
+
+# --hard-names: customers who give a name in Latin script (Macau and Hong Kong
+# residents, foreigners). Each surname is a group of transliterations of one family
+# name (Cantonese and Mandarin romanisations, spelling variants); the first is the
+# name as registered, any other may appear in another system. Some are legal-form
+# words of company names (SA, CO, SAS) or contain one (SINCLAIR, VINCENT hold INC).
+LATIN_SURNAMES: tuple[tuple[str, ...], ...] = (
+    ("CHAN", "CHEN"),
+    ("WONG", "HUANG"),
+    ("LEE", "LI"),
+    ("CHEUNG", "ZHANG"),
+    ("LEUNG", "LIANG"),
+    ("LAM", "LIN"),
+    ("NG", "WU"),
+    ("HO", "HE"),
+    ("SA", "SAA"),
+    ("CO", "KO"),
+    ("SAS",),
+    ("DA SILVA", "DA SYLVA"),
+    ("SINCLAIR", "ST CLAIR"),
+    ("VINCENT",),
+    ("PRINCE",),
+    ("LINCOLN",),
+    ("COSTA", "DA COSTA"),
+    ("SOUSA", "SOUZA"),
+    ("MOHAMMED", "MUHAMMAD", "MOHAMED"),
+)
+LATIN_GIVEN: tuple[str, ...] = (
+    "MARIA", "JOSE", "ANA", "JOAO", "PAULO", "RITA", "PETER", "MARY", "JOHN", "DAVID",
+    "KA MAN", "WAI MAN", "SIU MING", "CHI KEUNG", "MEI LING", "AHMED", "FATIMA",
+)  # fmt: skip

@@ -81,8 +81,13 @@ class Exporter:
     noise: float
     rng: np.random.Generator
     profile_rng: np.random.Generator  # risk grades and consent (a stream of their own)
+    hard_names: bool = False  # see generate_bank
     stats: dict[str, FileStats] = field(default_factory=dict)
     identities: list[tuple[Array, Array, Array]] = field(default_factory=list)
+    #: --hard-names: other spellings of Latin-script names, by entity
+    latin_variants: dict[int, list[str]] = field(default_factory=dict)
+    #: --hard-names: (first member, twin) entity pairs
+    twins: list[tuple[int, int]] = field(default_factory=list)
 
     # ------------------------------------------------------------------ helpers
     def write(
@@ -216,7 +221,7 @@ class Exporter:
             mobile_prefix[rng.integers(0, 5, n)],
             np.char.zfill(rng.integers(0, 10**9, n).astype(str), 9),
         )
-        return {
+        out = {
             "name": name,
             "id_number": ids.astype(str),
             "birth_date": born_s,
@@ -227,6 +232,84 @@ class Exporter:
             "email": email,
             "old_phone": old_phone,
         }
+        if self.hard_names:
+            self._harden(out, person)
+        return out
+
+    def _harden(self, base: dict[str, Array], person: Array) -> None:
+        """Make identities harder to resolve (``generate_bank(hard_names=True)``).
+
+        - Surnames and given-name characters by a steep Zipf law: a few surnames and
+          popular characters cover much of the city, so namesakes are common.
+        - 5% of persons have a Latin-script name, some with a legal-form word as the
+          surname (SA, CO, SAS) or inside it (SINCLAIR); another system may spell
+          the surname in another transliteration (CHAN / CHEN).
+        - 70% of household members give the household's phone and address.
+        - Twins: 2% of household members are the twin of the household's first
+          member: same birth date, phone and surname, a given name one character apart.
+        """
+        w, rng, n = self.world, self.rng, self.world.n
+        surnames = np.array(pools.SURNAMES)
+        order = np.argsort(-np.array(pools.SURNAME_WEIGHTS), kind="stable")
+        zipf_s = 1.0 / np.arange(1, surnames.size + 1) ** 1.1
+        chars = np.array(pools.GIVEN_CHARS)
+        zipf_c = 1.0 / np.arange(1, chars.size + 1) ** 1.0
+        surname = surnames[order][rng.choice(surnames.size, n, p=zipf_s / zipf_s.sum())]
+        g1 = chars[rng.choice(chars.size, n, p=zipf_c / zipf_c.sum())]
+        g2 = chars[rng.choice(chars.size, n, p=zipf_c / zipf_c.sum())]
+        given = np.where(rng.random(n) < 0.55, np.char.add(g1, g2), g1)
+        name = base["name"].astype(object)
+        base["name"] = name
+        name[person] = np.char.add(surname, given)[person]
+        latin_given = np.array(pools.LATIN_GIVEN)
+        groups = pools.LATIN_SURNAMES
+        latin = np.flatnonzero(person & (rng.random(n) < 0.05))
+        group = rng.integers(0, len(groups), latin.size)
+        first = latin_given[rng.integers(0, latin_given.size, latin.size)]
+        for i, g, f in zip(latin.tolist(), group.tolist(), first.tolist(), strict=True):
+            name[i] = f"{f} {groups[g][0]}"
+        self.latin_variants = {
+            int(i): [f"{f} {v}" for v in groups[g][1:]]
+            for i, g, f in zip(latin.tolist(), group.tolist(), first.tolist(), strict=True)
+            if len(groups[g]) > 1
+        }
+        hh = w.household
+        in_hh = np.flatnonzero(hh >= 0)
+        if not in_hh.size:
+            return
+        head_of = np.full(int(hh.max()) + 1, -1, dtype=np.int64)
+        head_of[hh[in_hh][::-1]] = in_hh[::-1]
+        heads = head_of[hh[in_hh]]
+        share = in_hh[(rng.random(in_hh.size) < 0.7) & (heads != in_hh)]
+        base["phone"][share] = base["phone"][head_of[hh[share]]]
+        base["address"][share] = base["address"][head_of[hh[share]]]
+        twins = in_hh[(rng.random(in_hh.size) < 0.02) & (heads != in_hh)]
+        taken = set(base["id_number"].tolist())
+        for t in twins.tolist():
+            h = int(head_of[hh[t]])
+            head_name = str(name[h])
+            if h in self.latin_variants or " " in head_name or len(head_name) < 2:
+                continue
+            other = chars[int(rng.integers(0, chars.size))]
+            if other == head_name[-1]:
+                continue
+            born = str(base["birth_date"][h])
+            # the twin's resident id carries the shared birth date, with a sequence of
+            # its own whose parity is the twin's gender
+            start = int(rng.integers(0, 500)) * 2 + (1 if base["gender"][t] == "M" else 0)
+            for k in range(500):
+                rid17 = f"{pools.AREA_CODE}{born.replace('-', '')}{(start + 2 * k) % 1000:03d}"
+                rid = rid17 + resident_id_check(rid17)
+                if rid not in taken:
+                    break
+            else:  # pragma: no cover - 500 people of one gender born that day
+                continue
+            taken.add(rid)
+            name[t] = head_name[:-1] + other
+            base["id_number"][t] = rid
+            base["birth_date"][t] = born
+            base["phone"][t] = base["phone"][h]
+            self.twins.append((h, t))
 
     def customer_records(
         self,
@@ -257,6 +340,12 @@ class Exporter:
                 cols[f] = np.array([fmt(p) for p in base["phone"][ents]], dtype=object)
             else:
                 cols[f] = base[f][ents].astype(object)
+        if self.latin_variants and "name" in fields and system != "core_banking":
+            # another system may keep another transliteration of a Latin-script name
+            for i, e in enumerate(ents.tolist()):
+                variants = self.latin_variants.get(int(e))
+                if variants and rng.random() < 0.4:
+                    cols["name"][i] = variants[int(rng.integers(0, len(variants)))]
         noisy = rng.random(m) < self.noise
         noisy[entities.size :] = True  # a second record of the same person always differs
         defects = [d for d in ("name", "id_number", "address", "phone", "email") if d in fields]

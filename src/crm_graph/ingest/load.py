@@ -53,6 +53,7 @@ from crm_graph.db import Database
 from crm_graph.errors import IngestError, MappingError, RejectsFolderError
 from crm_graph.identifiers import valid_resident_id, valid_uscc
 from crm_graph.ingest.expressions import ExpressionError, evaluate
+from crm_graph.ingest.matchers import Matcher
 from crm_graph.ingest.resolve import (
     Resolution,
     _arrow_text,
@@ -562,8 +563,10 @@ class _Loader:
         workers: int = 1,
         spool: Path | None = None,
         dry_run: bool = False,
+        matcher: Matcher | None = None,
     ) -> None:
         self.db = db
+        self.matcher = matcher
         self.dry_run = dry_run
         self.extract = extract
         self.rejects_dir = rejects_dir
@@ -816,7 +819,9 @@ class _Loader:
             if any(not f.identity.distinct_keys for f in system.files if f.identity is not None)
         }
         taken = [str(r["customer_id"]) for r in self.db.read("load/read_event_customer_ids")]
-        res = resolve(records, existing, key=self.key, loose_keys=loose, taken=taken)
+        res = resolve(
+            records, existing, key=self.key, loose_keys=loose, taken=taken, matcher=self.matcher
+        )
         self.progress("resolve identities", len(records), len(records))
         known = [res.assignments[["system", "record_id", "customer_id"]]]
         if existing is not None:
@@ -1418,6 +1423,7 @@ def load_extract(
     rejects_dir: Path | None = None,
     workers: int = 1,
     dry_run: bool = False,
+    matcher: Matcher | None = None,
 ) -> LoadReport:
     """Load one extract folder into the graph.
 
@@ -1449,6 +1455,8 @@ def load_extract(
         Do everything but the writes to the graph: check, resolve against the graph,
         join and filter, and count per target what would be written (reject files
         are written).
+    matcher : Matcher, optional
+        The resolver's matcher (:mod:`crm_graph.ingest.matchers`; default: the rules).
 
     Returns
     -------
@@ -1479,6 +1487,7 @@ def load_extract(
         by,
         workers=workers,
         dry_run=dry_run,
+        matcher=matcher,
     )
     counter = _RetryCounter()
     driver_log = logging.getLogger("neo4j")

@@ -16,7 +16,13 @@ rule                          confidence  records share
 ``similar_name_birth``        0.80        birth date, and names one character apart
 ``existing``                  1.00        they were resolved together by an earlier load
 ``review``                    1.00        a reviewer accepted them as one (``same_as`` pin)
+``splink``                    (score)     Splink's model puts their match probability at or
+                                          above its threshold (``--resolver splink``, in
+                                          place of the rules from ``name_phone`` down)
 ============================  ==========  =================================================
+
+The rules from ``name_phone`` down are the :class:`~crm_graph.ingest.matchers.RulesMatcher`;
+``--resolver splink`` puts :class:`~crm_graph.ingest.matchers.SplinkMatcher` in their place.
 
 Matching runs on keyed hashes (HMAC-SHA256) of the identifying values, so that the
 graph can keep the keys of earlier loads without keeping raw PII; "one character
@@ -46,6 +52,10 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from crm_graph.errors import ResolutionError
+from crm_graph.ingest.edges import code_edges
+from crm_graph.ingest.matchers import Matcher, MatchInput, RulesMatcher
+
 __all__ = ["LEGAL_FORMS", "RULES", "Resolution", "looks_like_organisation", "pii_hash", "resolve"]
 
 RULES: dict[str, float] = {
@@ -60,8 +70,11 @@ RULES: dict[str, float] = {
     "org_name": 0.88,
     "similar_name_phone": 0.85,
     "similar_name_birth": 0.80,
+    "splink": 0.0,  # each record: the best match probability of its kept links
     "new": 1.0,
 }
+#: rules whose confidence is a per-link score, not the rule's
+SCORED = ("splink",)
 
 HASHED = ("id_number", "phone", "name", "birth_date", "email")
 
@@ -255,123 +268,6 @@ def _joint_codes(
     return out
 
 
-def _wildcard_pairs(
-    name_codes: npt.NDArray[np.int64], names: npt.NDArray[Any]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(record position, wildcard code) for every name with one character replaced by '*'.
-
-    Wildcards are made once per distinct name, then spread over its records.
-
-    Examples
-    --------
-    >>> pos, wild = _wildcard_pairs(np.array([0, 1, 0, -1]), np.array(["王芳", "王方"], object))
-    >>> sorted(zip(pos.tolist(), wild.tolist()))
-    [(0, 0), (0, 1), (1, 1), (1, 2), (2, 0), (2, 1)]
-    """
-    # each wildcard as a 64-bit hash of its text, not the text (a million names give
-    # three million wildcards); within one run equal texts have equal hashes, and two
-    # different texts collide with a probability of about 1e-6 at that size
-    keys: list[int] = []
-    owner: list[int] = []
-    used = np.zeros(len(names), dtype=bool)
-    used[name_codes[name_codes >= 0]] = True
-    for u, name in enumerate(names.tolist()):
-        if not used[u] or not isinstance(name, str) or len(name) < 2 or len(name) > 40:
-            continue
-        for k in range(len(name)):
-            keys.append(hash(name[:k] + "*" + name[k + 1 :]))
-            owner.append(u)
-    if not keys:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    wild, _ = pd.factorize(np.asarray(keys, dtype=np.int64))
-    del keys
-    owner_arr = np.asarray(owner, dtype=np.int64)
-    order = np.argsort(owner_arr, kind="stable")
-    owner_arr = owner_arr[order]
-    wild_sorted: npt.NDArray[np.int64] = np.asarray(wild, dtype=np.int64)[order]
-    start = np.searchsorted(owner_arr, np.arange(len(names)), side="left")
-    count = np.searchsorted(owner_arr, np.arange(len(names)), side="right") - start
-    recs = np.flatnonzero(name_codes >= 0)
-    per = count[name_codes[recs]]
-    pos = np.repeat(recs, per)
-    first = np.repeat(start[name_codes[recs]], per)
-    within = np.arange(pos.size) - np.repeat(np.cumsum(per) - per, per)
-    return pos, wild_sorted[first + within]
-
-
-def _distinct_pairs(
-    name_codes: npt.NDArray[np.int64], other: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """Position of the first record of each distinct (name, other value) pair.
-
-    The similar-name rules only need one record per pair: the pair's other records
-    have the same name and value, so the stronger exact rule (``name_phone``,
-    ``name_birth``) already links them to it, and they take that rule. A million
-    customers have four million records but about a million such pairs.
-
-    Examples
-    --------
-    >>> _distinct_pairs(np.array([0, 1, 0, -1, 0]), np.array([5, 5, 5, 5, -1])).tolist()
-    [0, 1]
-    """
-    has = np.flatnonzero((name_codes >= 0) & (other >= 0))
-    if not has.size:
-        return np.empty(0, np.int64)
-    width = int(other[has].max()) + 1
-    _, first = np.unique(name_codes[has] * width + other[has], return_index=True)
-    out: npt.NDArray[np.int64] = np.sort(has[first])
-    return out
-
-
-def _code_edges(
-    pos: npt.NDArray[np.int64], *keys: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Star edges (first member -> every other member) of groups sharing all ``keys``.
-
-    A key of -1 (missing) never matches.
-
-    Examples
-    --------
-    >>> _code_edges(np.arange(5), np.array([1, 2, 1, -1, 1]))
-    (array([0, 0]), array([2, 4]))
-    """
-    ok = np.ones(pos.size, dtype=bool)
-    for k in keys:
-        ok &= k >= 0
-    if not ok.any():
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    # one integer per combination of keys (codes are dense, so the product is small)
-    combined = keys[0][ok].astype(np.int64)
-    for k in keys[1:]:
-        part = k[ok].astype(np.int64)
-        width = int(part.max()) + 1
-        if (int(combined.max()) + 1) * width >= 2**62:
-            pairs = pd.MultiIndex.from_arrays([combined, part])
-            combined = pd.factorize(pairs)[0].astype(np.int64)
-            continue
-        combined = combined * width + part
-    members = pos[ok].astype(np.int64)
-    # intermediate arrays are freed as soon as they are used: the similar-name rules
-    # run this on four wildcards per record (16 million rows for 1M customers)
-    order = np.lexsort((members, combined))  # by group, then position
-    grouped = combined[order]
-    del combined
-    at = members[order]
-    del members
-    starts = np.empty(grouped.size, dtype=bool)
-    starts[0] = True
-    np.not_equal(grouped[1:], grouped[:-1], out=starts[1:])
-    del grouped
-    first = at[starts][np.cumsum(starts) - 1]
-    del starts
-    keep = first != at
-    where = order[keep]
-    del order
-    back = np.argsort(where, kind="stable")  # the members' original order
-    del where
-    return first[keep][back], at[keep][back]
-
-
 def _apart_tags(
     id_codes: npt.NDArray[np.int64],
     keep_apart: npt.NDArray[Any],
@@ -439,7 +335,7 @@ def _tag_edges(
         return np.empty(0, np.int64), np.empty(0, np.int64)
     at = np.array([i for i, _ in pairs], dtype=np.int64)
     codes = pd.factorize(pd.Series([t for _, t in pairs]))[0].astype(np.int64)
-    return _code_edges(at, codes)
+    return code_edges(at, codes)
 
 
 def _distinct_key_systems(
@@ -587,6 +483,7 @@ def resolve(
     key: bytes,
     loose_keys: Collection[str] = (),
     taken: Collection[str] = (),
+    matcher: Matcher | None = None,
 ) -> Resolution:
     """Cluster source records into golden customers.
 
@@ -619,6 +516,10 @@ def resolve(
         Customer ids that new customers must not get (ids of merged-away customers,
         which an undo may bring back). Ids of the earlier records are never reused
         either.
+    matcher : Matcher, optional
+        What proposes the links between records that no strong evidence settles:
+        :class:`~crm_graph.ingest.matchers.RulesMatcher` (default) or
+        :class:`~crm_graph.ingest.matchers.SplinkMatcher`.
 
     Returns
     -------
@@ -747,7 +648,7 @@ def resolve(
     edges: list[tuple[str, npt.NDArray[np.int64], npt.NDArray[np.int64]]] = []
     conflicts: list[dict[str, Any]] = []
     # earlier clusters stay together
-    edges.append(("existing", *_code_edges(pos, cust_code)))
+    edges.append(("existing", *code_edges(pos, cust_code)))
     # records a reviewer accepted as one customer (must-link pins)
     edges.append(("review", *_tag_edges(all_same)))
     # id numbers, unless the records disagree on both name and birth date
@@ -776,10 +677,10 @@ def resolve(
         )
     calm = ids[~clash]
     hot = ids[clash]
-    pairs = [_code_edges(calm["pos"].to_numpy(), calm["id"].to_numpy())]
+    pairs = [code_edges(calm["pos"].to_numpy(), calm["id"].to_numpy())]
     for other in ("name", "birth"):
         pairs.append(
-            _code_edges(
+            code_edges(
                 hot["pos"].to_numpy(),
                 hot["id"].to_numpy(),
                 hot[other].fillna(-1).to_numpy(dtype=np.int64),
@@ -807,24 +708,15 @@ def resolve(
         link_dst = linked[hit].tolist()
         del where, wanted, found
     edges.append(("link", np.array(link_src, np.int64), np.array(link_dst, np.int64)))
-    for rule, keycols in (
-        ("name_phone", ("name", "phone")),
-        ("name_email", ("name", "email")),
-        ("name_birth", ("name", "birth_date")),
-        ("phone_birth", ("phone", "birth_date")),
-    ):
-        edges.append((rule, *_code_edges(pos, *(code[c] for c in keycols))))
-    edges.append(("org_name", *_code_edges(pos, org_code)))
-    for rule, other in (
-        ("similar_name_phone", "phone"),
-        ("similar_name_birth", "birth_date"),
-    ):
-        reps = _distinct_pairs(name_codes, code[other][:n_cur])
-        rep_at, wild = _wildcard_pairs(name_codes[reps], names)
-        wild_pos = reps[rep_at]
-        del reps, rep_at
-        edges.append((rule, *_code_edges(wild_pos, wild, code[other][wild_pos])))
-        del wild, wild_pos
+    data = MatchInput(n, n_cur, code, name_codes, names, org_code)
+    scores: dict[int, npt.NDArray[np.float64]] = {}
+    for proposed in (matcher if matcher is not None else RulesMatcher()).links(data):
+        if proposed.rule not in RULES or proposed.rule in STRONG_RULES:
+            raise ResolutionError(f"a matcher proposed links of an unknown kind: {proposed.rule!r}")
+        if proposed.score is not None:
+            scores[len(edges)] = proposed.score
+        edges.append((proposed.rule, proposed.src, proposed.dst))
+    del data
 
     del code, namec, birthc, ids, calm, hot, grouped, pairs  # in the edges now
     keyed = _distinct_key_systems(all_system, loose_keys)
@@ -846,7 +738,9 @@ def resolve(
     rule_of = np.full(n, "new", dtype=object)
     rank_of = np.full(n, len(RULES), dtype=np.int64)
     order = list(RULES)
-    for (rule, s_all, d_all), ok in zip(edges, accepted, strict=True):
+    # a scored matcher's links: each record's best kept score is its confidence
+    best = np.zeros(n, dtype=np.float64)
+    for at, ((rule, s_all, d_all), ok) in enumerate(zip(edges, accepted, strict=True)):
         if rule == "existing":
             continue  # keeps earlier clusters together; the rule that matched them stays
         r = order.index(rule)
@@ -855,6 +749,8 @@ def resolve(
             better = rank_of[ends] > r
             rank_of[ends[better]] = r
             rule_of[ends[better]] = rule
+            if at in scores:
+                np.maximum.at(best, ends, scores[at][ok])
     del edges, accepted, apart  # the largest intermediate arrays; not needed below
 
     # customer ids: keep earlier ones, merge several into the smallest, mint new ones
@@ -916,7 +812,11 @@ def resolve(
             "record_id": record_id,
             "customer_id": cid_per_label[inverse] if n_cur else np.empty(0, object),
             "rule": rule_of[:n_cur],
-            "confidence": [RULES[r] for r in rule_of[:n_cur]],
+            "confidence": np.where(
+                np.isin(rule_of[:n_cur], SCORED), best[:n_cur], [RULES[r] for r in rule_of[:n_cur]]
+            )
+            if n_cur
+            else np.empty(0, np.float64),
             "is_new": pd.isna(customer) if n_cur else np.empty(0, bool),
         }
     )
