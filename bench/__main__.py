@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import platform
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -216,8 +218,9 @@ def bench_api() -> None:
         "200 customers from the retention list: three times offered "
         f"{api.RATE:.0f} requests/s at fixed times (open loop; latency counted from the "
         "scheduled send time, so queueing is not hidden), once as fast as the connections "
-        "go (closed loop). Server, generator and Neo4j share the two "
-        "cores.\n\n" + api.markdown(results),
+        "go (closed loop). The access audit is on, as it always is: every request appends "
+        "its entry (who, what, which customers) to the audit file. Server, generator and "
+        "Neo4j share the two cores.\n\n" + api.markdown(results),
     )
 
 
@@ -248,8 +251,27 @@ def bench_churn(sizes: list[int]) -> None:
     )
 
 
+def _provenance() -> str:
+    """The commit (marked when the tree had changes) and the command that measured."""
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short=10", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += " with uncommitted changes"
+    command = " ".join(["python -m bench", *sys.argv[1:]])
+    return f"Commit `{commit}`; command `{command}`."
+
+
 def _write(name: str, body: str) -> None:
-    DOC.write_text(replace_section(DOC.read_text(encoding="utf-8"), name, body), encoding="utf-8")
+    head, sep, table = body.partition("\n\n")
+    stamped = f"{head} {_provenance()}{sep}{table}"
+    DOC.write_text(
+        replace_section(DOC.read_text(encoding="utf-8"), name, stamped), encoding="utf-8"
+    )
     print(f"wrote {DOC}")
 
 

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from crm_graph.audit import customer_ids_in
 from crm_graph.commands.audit import audit, record_cli
+from crm_graph.commands.backup import db_backup, db_fingerprint, db_restore
 from crm_graph.commands.common import JsonOpt, console, emit, open_database, progress_printer
 from crm_graph.config import Settings, get_settings
 from crm_graph.db import Database
@@ -43,6 +44,9 @@ WIPE_ABOVE_NODES = 500_000
 db_app = typer.Typer(help="The local Neo4j+GDS server and the schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.command("audit")(audit)
+db_app.command("backup")(db_backup)
+db_app.command("restore")(db_restore)
+db_app.command("fingerprint")(db_fingerprint)
 
 
 def graph_counts(db: Database) -> dict[str, Any]:

@@ -20,6 +20,7 @@ Tree::
     |   +-- ProvisionError          Maven could not fetch Neo4j or GDS
     |   +-- ServerStartError        the server did not come up (see its log)
     +-- GenerateError               the synthetic bank generator was misused
+    +-- BackupError                 a backup cannot be written, or a backup folder is damaged
     +-- IngestError                 loading source files
         +-- MappingError            a loaders/*.yaml mapping is invalid
         +-- SourceFileError         a source file is missing or unreadable
@@ -30,6 +31,7 @@ Tree::
 from __future__ import annotations
 
 __all__ = [
+    "BackupError",
     "ConfigError",
     "CrmGraphError",
     "CypherNotFound",
@@ -185,6 +187,12 @@ class RejectsFolderError(IngestError):
     """
 
     code = "rejects_folder"
+
+
+class BackupError(CrmGraphError):
+    """A backup cannot be written, or a backup folder is not a complete, intact backup."""
+
+    code = "backup"
 
 
 class ResolutionError(IngestError):

@@ -42,6 +42,7 @@ from crm_graph.errors import (
     ConfigError,
     DatabaseUnavailable,
     JavaNotFound,
+    LocalServerError,
     PortInUse,
     ProvisionError,
     ServerStartError,
@@ -621,6 +622,34 @@ dbms.usage_report.enabled=false
         self.progress(f"Stopping Neo4j (pid {pid})")
         self._terminate(pid)
         return True
+
+    def admin(self, *args: str, heap: str = "1g") -> str:
+        """Run ``neo4j-admin ARGS`` of the provisioned distribution on this instance.
+
+        The server's own ``lib/`` holds the tool (``org.neo4j.cli.AdminTool``); it reads
+        the instance's configuration (its data folders).
+
+        Returns
+        -------
+        str
+            The tool's output.
+
+        Raises
+        ------
+        LocalServerError
+            If the tool fails (its last output lines are in the message).
+        """
+        dist = ensure_distribution(self.settings, self.progress)
+        self._write_config(dist)
+        command = [_java(), f"-Xmx{heap}", "-cp", self._classpath(dist), "org.neo4j.cli.AdminTool"]
+        proc = subprocess.run(
+            [*command, *args], env=self._env(), capture_output=True, text=True, check=False
+        )
+        output = (proc.stdout + proc.stderr).strip()
+        if proc.returncode != 0:
+            last = " / ".join(line.strip() for line in output.splitlines()[-3:] if line.strip())
+            raise LocalServerError(f"neo4j-admin {' '.join(args[:2])} failed: {last}")
+        return output
 
     def wipe(self) -> ServerStatus:
         """Empty the graph by deleting its database's store files, then start again.
