@@ -1221,11 +1221,24 @@ def api_key_new(
         fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as out:
             out.write(line + "\n")
-    emit({"role": role, "key": key, "stored": line, "file": str(file) if file else None}, as_json)
+    key_id = digest(key)[:12]
+    emit(
+        {
+            "role": role,
+            "key": key,
+            "key_id": key_id,
+            "stored": line,
+            "file": str(file) if file else None,
+        },
+        as_json,
+    )
     if not as_json:
         sys.stdout.write(key + "\n")
         where = f"appended to {file}" if file else "add this line to your keys file"
-        console.print(f"{role} key created (shown once). Digest line ({where}):\n{line}")
+        console.print(
+            f"{role} key created (shown once; key id {key_id} in the access audit). "
+            f"Digest line ({where}):\n{line}"
+        )
 
 
 @app.command("demo")
