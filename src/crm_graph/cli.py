@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
 from crm_graph.audit import customer_ids_in
+from crm_graph.commands.analyze import analyze, tier_config
 from crm_graph.commands.audit import audit, record_cli
 from crm_graph.commands.backup import db_backup, db_fingerprint, db_restore
 from crm_graph.commands.common import JsonOpt, console, emit, open_database, progress_printer
@@ -502,168 +502,7 @@ def resolve_decide(
         )
 
 
-ANALYSES = ("all", "segments", "clusters", "churn", "crosssell")
-
-
-@app.command("analyze")
-def analyze(
-    what: Annotated[
-        str,
-        typer.Argument(
-            help="all, segments, clusters, churn or crosssell (all runs them in that order)."
-        ),
-    ] = "all",
-    backend: Annotated[
-        str | None, typer.Option(help="gds or networkx (default: gds when the server has it).")
-    ] = None,
-    algorithm: Annotated[str, typer.Option(help="leiden or louvain (GDS only).")] = "leiden",
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Churn scoring date, YYYY-MM-DD (default: the month after the data)."),
-    ] = None,
-    tie_weight: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Override a tie type's weight, TYPE=W (repeatable), e.g. TRANSFERS=0.8; "
-            "used by clusters, churn and cross-sell."
-        ),
-    ] = None,
-    rules: Annotated[
-        Path | None,
-        typer.Option(
-            help="Cross-sell eligibility rules, a YAML file (docs/analytics.md, "
-            "'Eligibility and suppression'), merged over the defaults."
-        ),
-    ] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Run graph algorithms and write their results back onto customers."""
-    from crm_graph.analytics.churn import ChurnConfig, compute_churn, read_customer_base
-    from crm_graph.analytics.clusters import (
-        DEFAULT_WEIGHTS,
-        ClusterConfig,
-        cluster_profiles,
-        compute_clusters,
-        normalize_weights,
-        store_cluster_profiles,
-    )
-    from crm_graph.analytics.crosssell import (
-        CrossSellConfig,
-        compute_crosssell,
-        rules_from_mapping,
-    )
-    from crm_graph.analytics.segments import compute_segments
-
-    if what not in ANALYSES:
-        raise ConfigError(f"unknown analysis {what!r}: choose {', '.join(ANALYSES)}")
-    if backend not in (None, "gds", "networkx"):
-        raise ConfigError(f"unknown backend {backend!r}: choose gds or networkx")
-    if algorithm not in ("leiden", "louvain"):
-        raise ConfigError(f"unknown algorithm {algorithm!r}: choose leiden or louvain")
-    day = _parse_date(as_of, "--as-of") if as_of else None
-    weights = dict(DEFAULT_WEIGHTS)
-    for item in tie_weight or []:
-        kind, sep, value = item.partition("=")
-        try:
-            weights[kind.strip().upper()] = float(value)
-        except ValueError:
-            sep = ""
-        if not sep:
-            raise ConfigError(f"--tie-weight expects TYPE=NUMBER, got {item!r}")
-    normalize_weights(weights)  # fail before touching the database
-    crosssell_settings: dict[str, Any] = {}
-    if rules is not None:
-        try:
-            parsed = yaml.safe_load(rules.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            why = " ".join(str(exc).split())  # a YAML error spans lines; the message is one
-            raise ConfigError(f"--rules {rules}: cannot read it ({why})") from exc
-        crosssell_settings = rules_from_mapping(parsed)
-    config_cs = CrossSellConfig(weights=weights, **crosssell_settings)
-    payload: dict[str, Any] = {}
-    say = progress_printer(as_json)
-    with open_database(get_settings()) as db:
-        if what in ("all", "segments"):
-            say("value scores and tiers")
-            payload["segments"] = {"tiers": compute_segments(db)}
-        if what in ("all", "clusters"):
-            say("influence clusters")
-            config = ClusterConfig(algorithm=algorithm, weights=weights)  # type: ignore[arg-type]
-            payload["clusters"] = asdict(compute_clusters(db, config, backend))
-            say("cluster profiles")
-            payload["clusters"]["profiles_stored"] = store_cluster_profiles(
-                db, cluster_profiles(db)
-            )
-        # churn and cross-sell read the same customers and ties: once, for both, after
-        # segments and clusters have written their scores (read by both)
-        base = None
-        if what == "all":
-            say("customers and ties for churn and cross-sell")
-            base = read_customer_base(db)
-        if what in ("all", "churn") and _has_history(db):
-            say("churn exposure, risk and retention priority")
-            config_churn = ChurnConfig(weights=weights)
-            payload["churn"] = asdict(
-                compute_churn(db, config_churn, as_of=day, progress=say, base=base)
-            )
-        elif what in ("all", "churn"):
-            from crm_graph.analytics.churn_snapshot import compute_snapshot_churn
-
-            say("churn from the snapshot's own columns (no balance or contact history)")
-            payload["churn_snapshot"] = compute_snapshot_churn(db).as_dict()
-        if what in ("all", "crosssell"):
-            say("cross-sell recommendations")
-            payload["crosssell"] = asdict(
-                compute_crosssell(db, config_cs, as_of=day, progress=say, base=base)
-            )
-        del base
-    emit(payload, as_json)
-    if as_json:
-        return
-    if "segments" in payload:
-        tiers = payload["segments"]["tiers"]
-        console.print("tiers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(tiers.items())))
-    if "clusters" in payload:
-        c = payload["clusters"]
-        console.print(
-            f"clusters: {c['communities']:,} communities over {c['customers']:,} customers "
-            f"({c['algorithm']} on {c['backend']}, modularity {c['modularity']:.3f}, "
-            f"{c['seconds']:.1f}s)"
-        )
-    if "churn" in payload:
-        c = payload["churn"]
-        top = ", ".join(list(c["coefficients"])[:4])
-        console.print(
-            f"churn: {c['scored']:,} active customers scored as of {c['as_of']} (model trained "
-            f"as of {c['trained_as_of']} on {c['training_churners']:,} churners); "
-            f"{c['high_value_at_risk']:,} high-value customers at risk; strongest signals: {top} "
-            f"({c['seconds']:.1f}s)"
-        )
-    if "churn_snapshot" in payload:
-        c = payload["churn_snapshot"]
-        reference = c["cv_roc_auc_reference"]
-        console.print(
-            f"churn (snapshot): {c['customers']:,} customers, {c['churned']:,} left; "
-            f"{len(c['features'])} properties as features; {c['folds']}-fold ROC AUC "
-            f"{c['cv_roc_auc']:.3f} (plain gradient boosting on the same columns: "
-            f"{reference if reference is None else f'{reference:.3f}'}); "
-            f"churn_risk written as each customer's out-of-fold probability"
-        )
-    if "crosssell" in payload:
-        c = payload["crosssell"]
-        console.print(
-            f"cross-sell: {c['recommendations']:,} recommendations for {c['customers']:,} "
-            f"customers as of {c['as_of']} (blend trained as of {c['trained_as_of']}; "
-            f"{c['seconds']:.1f}s)"
-        )
-
-
-def _has_history(db: Any) -> bool:
-    """Tell whether the graph has the history the temporal churn model needs."""
-    dates = db.read("analytics/read_data_as_of")
-    return bool(dates) and (
-        dates[0]["last_balance_month"] is not None or dates[0]["last_contact"] is not None
-    )
+app.command("analyze")(analyze)
 
 
 def _parse_date(text: str, option: str) -> date:
@@ -1318,7 +1157,7 @@ def demo(
             workers=settings.load_workers,
         ).as_dict()
         say("Scoring customer value and tiers")
-        tiers = compute_segments(db)
+        tiers = compute_segments(db, tier_config(settings))
         say("Computing influence clusters")
         clusters = compute_clusters(db)
         profiles = cluster_profiles(db)

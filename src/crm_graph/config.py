@@ -88,6 +88,12 @@ class Settings(BaseSettings):
         description="Match probability from which the splink resolver links two records.",
     )
 
+    tiers: str = Field(
+        default="",
+        description="Value tiers, highest first: shares of customers by AUM rank "
+        "(private:0.5%,wealth:3%,affluent:12%, the default) or lowest AUM amounts in the "
+        "bank's currency (private:6000000,wealth:1000000,affluent:200000).",
+    )
     currency: str = Field(
         default="CNY",
         pattern=r"^[A-Z]{3}$",

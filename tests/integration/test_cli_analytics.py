@@ -24,7 +24,16 @@ def test_analyze_all_then_the_reading_commands(
     proc = run_cli(neo4j_settings, "analyze", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert set(out) == {"segments", "clusters", "churn", "crosssell"}
+    assert set(out) == {"steps", "segments", "clusters", "churn", "crosssell"}
+    assert [(s["step"], s["status"], s["mode"]) for s in out["steps"]] == [
+        ("segments", "ran", "value"),
+        ("clusters", "ran", "ties"),
+        ("churn", "ran", "temporal"),
+        ("crosssell", "ran", "holdings"),
+    ]
+    planned = run_cli(neo4j_settings, "analyze", "--plan", "--json")
+    assert planned.returncode == 0, planned.stderr
+    assert all(s["ready"] for s in json.loads(planned.stdout)["steps"])
     assert sum(out["segments"]["tiers"].values()) > 2500
     assert out["clusters"]["profiles_stored"] > 10
     assert out["churn"]["scored"] > 2500

@@ -3,6 +3,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
@@ -83,7 +84,10 @@ def test_value_tiers_follow_aum_and_scores_order_the_tiers(
 ) -> None:
     from crm_graph.analytics.segments import TierConfig, compute_segments
 
-    tiers = compute_segments(session_db)
+    # by amounts (a bank that tiers by AUM in its own currency)
+    tiers = compute_segments(
+        session_db, TierConfig.parse("private:6000000,wealth:1000000,affluent:200000")
+    )
     rows = pd.DataFrame(
         session_db.run_statement(
             "MATCH (c:Customer) RETURN c.tier AS tier, c.value_score AS score,"
@@ -105,7 +109,24 @@ def test_value_tiers_follow_aum_and_scores_order_the_tiers(
     present = [t for t in ("private", "wealth", "affluent", "mass") if t in means.index]
     assert len(present) >= 3
     assert list(means[present]) == sorted(means[present], reverse=True)
-    assert TierConfig().base_tier == "mass"
+
+    # by default relative: the top 0.5% / 3% / 12% of customers by AUM, none without assets
+    counts = compute_segments(session_db)
+    rows = pd.DataFrame(
+        session_db.run_statement(
+            "MATCH (c:Customer) RETURN c.customer_id AS id, c.tier AS tier,"
+            " coalesce(c.aum, 0.0) AS aum"
+        )
+    ).sort_values(["aum", "id"], ascending=[False, True], ignore_index=True)
+    n = len(rows)
+    edges = np.cumsum([0] + [int(np.ceil(s * n)) for s in (0.005, 0.03, 0.12)])
+    expected_rel = np.full(n, "mass", dtype=object)
+    names = ("private", "wealth", "affluent")
+    for lo, hi, name in zip(edges[:-1], edges[1:], names, strict=True):
+        expected_rel[lo:hi] = name
+    expected_rel[rows.aum.to_numpy() <= 0] = "mass"
+    assert (rows.tier.to_numpy() == expected_rel).all()
+    assert counts["private"] == int(np.ceil(0.005 * n))
 
 
 def test_cluster_profiles_match_hand_counts(bank: Path, session_db: Database) -> None:

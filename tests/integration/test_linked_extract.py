@@ -10,13 +10,16 @@ pandas, independently of the loader.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from tests.conftest import run_cli
 from tests.linked_bank import DEFECTS, write_extract
 
+from crm_graph.config import Settings
 from crm_graph.db import Database
 from crm_graph.ingest.load import load_extract
 from crm_graph.ingest.spec import load_specs
@@ -130,3 +133,24 @@ def test_holders_of_one_account_are_tied_and_shown_together(
     # a second load changes nothing
     again = load_extract(db, extract, specs, pii_key=KEY, rejects_dir=tmp_path / "r2").as_dict()
     assert again["co_holder_ties"] == len(pairs)
+
+
+def test_analyze_all_runs_what_the_extract_supports_and_skips_churn(
+    db: Database, extract: Path, tmp_path: Path, neo4j_settings: Settings
+) -> None:
+    # accounts, cards, loans and shared accounts, but no balances, contacts or exits
+    specs = load_specs(*sorted(MAPPINGS.glob("*.yaml")))
+    load_extract(db, extract, specs, pii_key=KEY, rejects_dir=tmp_path / "r")
+    proc = run_cli(neo4j_settings, "analyze", "all", "--json")
+    assert proc.returncode == 0, proc.stderr
+    steps = {s["step"]: s for s in json.loads(proc.stdout)["steps"]}
+    assert steps["churn"]["status"] == "skipped"
+    assert "no customer has left" in steps["churn"]["reason"]
+    assert steps["clusters"]["status"] == "ran"
+    assert steps["clusters"]["mode"] == "ties"  # the co-holders
+    assert steps["segments"]["status"] == "ran"
+    assert steps["crosssell"]["status"] in ("ran", "skipped")
+    assert all(s["status"] != "failed" for s in steps.values())
+    human = run_cli(neo4j_settings, "analyze", "all")
+    assert human.returncode == 0, human.stderr
+    assert "skipped churn: no customer has left" in human.stderr

@@ -144,10 +144,27 @@ def test_churn_from_the_snapshots_own_columns_passes_the_bar(
         assert found.lift_top_10 > 5.0  # the base rate is 16%: a useful list is far above it
         assert "card_tier" in found.features
         assert found.left_out["churn_reason"] == "identifier or written by the analytics"
-    # `analyze churn` sees no history and runs the snapshot model; `evaluate` without truth
-    proc = run_cli(neo4j_settings, "analyze", "churn", "--json")
+    # `analyze all` runs what a snapshot supports (the snapshot churn model: no history)
+    # and skips cross-sell with what would enable it; `evaluate` works without truth
+    planned = run_cli(neo4j_settings, "analyze", "--plan", "--json")
+    assert planned.returncode == 0, planned.stderr
+    plan = {s["step"]: s for s in json.loads(planned.stdout)["steps"]}
+    assert plan["churn"]["mode"] == "snapshot"
+    assert plan["clusters"]["mode"] == "singletons"
+    assert not plan["crosssell"]["ready"]
+    assert "opened_on" in plan["crosssell"]["reason"]
+    proc = run_cli(neo4j_settings, "analyze", "all", "--json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["churn_snapshot"]["cv_roc_auc"] >= 0.985
+    out = json.loads(proc.stdout)
+    assert [(s["step"], s["status"]) for s in out["steps"]] == [
+        ("segments", "ran"), ("clusters", "ran"), ("churn", "ran"), ("crosssell", "skipped"),
+    ]  # fmt: skip
+    assert out["churn_snapshot"]["cv_roc_auc"] >= 0.985
+    human = run_cli(neo4j_settings, "analyze", "crosssell")
+    assert human.returncode == 1
+    assert human.stderr.strip() == (
+        "error: crosssell: no account has an opening date: load accounts with their opened_on dates"
+    )
     scored = _one(db, "MATCH (c:Customer) WHERE c.churn_risk IS NOT NULL RETURN count(c) AS n")
     assert scored == 10_127
     proc = run_cli(neo4j_settings, "evaluate", "--json")

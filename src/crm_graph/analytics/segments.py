@@ -7,20 +7,26 @@ percentile rank among all customers, or a capped ratio:
 signal            weight  measure
 ================  ======  ===================================================
 AUM               0.45    percentile of assets under management
-product breadth   0.20    open product categories / 9
+product breadth   0.20    open product categories / the catalogue's categories
 fee income        0.15    percentile of agency fee income (insurance, funds)
 tenure            0.10    years as customer / 20, capped at 1
 trend             0.10    0.5 + half the relative balance change over the
                           last six months, clipped to 0..1
 ================  ======  ===================================================
 
-Tiers follow AUM thresholds (CNY), as Chinese retail banks tier customers, and are
-configurable: ``private`` from 6,000,000, ``wealth`` from 1,000,000, ``affluent``
-from 200,000, else ``mass``.
+Tiers rank customers by AUM. By default they are relative, so that they mean the
+same in any currency and any bank: the top 0.5% of customers are ``private``, the
+next 3% ``wealth``, the next 12% ``affluent``, the rest ``mass`` (a typical retail
+pyramid: private banking well under one customer in a hundred, wealth a few in a
+hundred, affluent about one in ten); a customer without assets is never above the
+base tier. A bank that tiers by amounts configures them (``CRM_TIERS`` =
+``private:6000000,wealth:1000000,affluent:200000``, in its own currency), and the
+names are the bank's own.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -28,21 +34,42 @@ import numpy as np
 import pandas as pd
 
 from crm_graph.db import Database
+from crm_graph.errors import ConfigError
 
-__all__ = ["TierConfig", "compute_segments", "score_and_tier"]
+__all__ = ["TIER_NAMES", "TierConfig", "compute_segments", "score_and_tier"]
 
-CATEGORIES = 9
+#: the tiers above the base tier ``mass``, highest first
+TIER_NAMES = ("private", "wealth", "affluent")
 
 
 @dataclass(frozen=True)
 class TierConfig:
-    """AUM thresholds of the tiers (highest first) and the score weights."""
+    """The tiers (highest first), by share of customers or by AUM, and the score weights.
 
-    thresholds: tuple[tuple[str, float], ...] = (
-        ("private", 6_000_000.0),
-        ("wealth", 1_000_000.0),
-        ("affluent", 200_000.0),
+    ``shares``: each tier's share of all customers, taken from the top of the AUM
+    ranking (used when ``thresholds`` is empty). ``thresholds``: each tier's lowest
+    AUM, in the bank's currency.
+
+    Examples
+    --------
+    >>> TierConfig.parse("wealth:5%,affluent:20%").shares
+    (('wealth', 0.05), ('affluent', 0.2))
+    >>> TierConfig.parse("private:6000000, wealth:1e6").thresholds
+    (('private', 6000000.0), ('wealth', 1000000.0))
+    >>> TierConfig.parse("gold:5%")
+    Traceback (most recent call last):
+    crm_graph.errors.ConfigError: tiers: 'gold' is not a tier; use private, wealth, affluent
+    >>> TierConfig.parse("a:5%,b:100")
+    Traceback (most recent call last):
+    crm_graph.errors.ConfigError: tiers: give every tier a share (5%) or an amount, not both
+    """
+
+    shares: tuple[tuple[str, float], ...] = (
+        ("private", 0.005),
+        ("wealth", 0.03),
+        ("affluent", 0.12),
     )
+    thresholds: tuple[tuple[str, float], ...] = ()
     base_tier: str = "mass"
     weights: dict[str, float] = field(
         default_factory=lambda: {
@@ -54,9 +81,51 @@ class TierConfig:
         }
     )
 
+    @classmethod
+    def parse(cls, text: str) -> TierConfig:
+        """Read ``name:share%,...`` (relative) or ``name:amount,...`` (absolute), highest first.
+
+        The names are those the API, the campaign planner and the report know:
+        ``private``, ``wealth`` and ``affluent`` (everyone else is ``mass``).
+        """
+        pairs = []
+        for item in text.split(","):
+            name, sep, value = item.strip().partition(":")
+            if not sep or not name.strip() or not value.strip():
+                raise ConfigError(
+                    f"tiers: write each tier as name:share% or name:amount, not {item!r}"
+                )
+            pairs.append((name.strip(), value.strip()))
+        relative = [v.endswith("%") for _, v in pairs]
+        if any(relative) and not all(relative):
+            raise ConfigError("tiers: give every tier a share (5%) or an amount, not both")
+        try:
+            numbers = [float(v.rstrip("%")) for _, v in pairs]
+        except ValueError:
+            raise ConfigError(f"tiers: {text!r} holds a value that is not a number") from None
+        if any(not math.isfinite(x) or x <= 0 for x in numbers):
+            raise ConfigError("tiers: shares and amounts must be positive")
+        names = [n for n, _ in pairs]
+        for name in names:
+            if name not in TIER_NAMES:
+                raise ConfigError(f"tiers: {name!r} is not a tier; use {', '.join(TIER_NAMES)}")
+        if len(set(names)) < len(names):
+            raise ConfigError("tiers: each tier once")
+        if all(relative):
+            shares = tuple((n, x / 100.0) for n, x in zip(names, numbers, strict=True))
+            if sum(x for _, x in shares) >= 1.0:
+                raise ConfigError("tiers: the shares must add up to less than 100%")
+            return cls(shares=shares)
+        if numbers != sorted(numbers, reverse=True):
+            raise ConfigError("tiers: list the amounts highest first")
+        return cls(thresholds=tuple(zip(names, numbers, strict=True)), shares=())
+
 
 def score_and_tier(
-    features: pd.DataFrame, config: TierConfig | None = None, today: date | None = None
+    features: pd.DataFrame,
+    config: TierConfig | None = None,
+    today: date | None = None,
+    categories: int | None = None,
 ) -> pd.DataFrame:
     """Compute value scores and tiers from per-customer features.
 
@@ -69,6 +138,9 @@ def score_and_tier(
         Thresholds and weights.
     today : date, optional
         Reference date for tenure (default: today).
+    categories : int, optional
+        Product categories in the catalogue, the measure of full breadth (default:
+        the most any customer holds).
 
     Returns
     -------
@@ -80,9 +152,11 @@ def score_and_tier(
     >>> f = pd.DataFrame({"customer_id": ["a", "b"], "aum": [8e6, 5e3],
     ...     "categories": [5, 1], "fee_income": [9e3, 0.0], "since": ["2005-01-01", None],
     ...     "first_balance": [7e6, 6e3], "last_balance": [8e6, 5e3]})
-    >>> out = score_and_tier(f, today=date(2025, 12, 31))
+    >>> out = score_and_tier(f, TierConfig.parse("private:6000000"), today=date(2025, 12, 31))
     >>> out.tier.tolist(), bool(out.value_score[0] > out.value_score[1])
     (['private', 'mass'], True)
+    >>> score_and_tier(f, TierConfig.parse("wealth:50%")).tier.tolist()
+    ['wealth', 'mass']
     """
     config = config or TierConfig()
     today = today or date.today()
@@ -90,7 +164,9 @@ def score_and_tier(
     aum = f["aum"].astype(float).fillna(0.0)
     aum_rank = aum.rank(pct=True) if len(f) else aum
     fee_rank = f["fee_income"].astype(float).fillna(0.0).rank(pct=True) if len(f) else aum
-    breadth = (f["categories"].astype(float).fillna(0.0) / CATEGORIES).clip(0, 1)
+    held = f["categories"].astype(float).fillna(0.0)
+    full = categories or (held.max() if len(f) and held.max() > 0 else 1.0)
+    breadth = (held / full).clip(0, 1)
     since = pd.to_datetime(f["since"], errors="coerce")
     years = ((pd.Timestamp(today) - since).dt.days / 365.25).fillna(0.0)
     tenure = (years / 20.0).clip(0, 1)
@@ -107,8 +183,19 @@ def score_and_tier(
         + w["trend"] * trend
     ) / sum(w.values())
     tier = np.full(len(f), config.base_tier, dtype=object)
-    for name, threshold in reversed(config.thresholds):
-        tier[(aum >= threshold).to_numpy()] = name
+    if config.thresholds:
+        for name, threshold in reversed(config.thresholds):
+            tier[(aum >= threshold).to_numpy()] = name
+    else:
+        # the top of the AUM ranking (ties broken by customer id, for reproducible tiers);
+        # a customer without assets stays in the base tier
+        order = np.lexsort((f["customer_id"].astype(str).to_numpy(), -aum.to_numpy()))
+        start = 0
+        for name, share in config.shares:
+            count = math.ceil(share * len(f))
+            picked = order[start : start + count]
+            tier[picked[aum.to_numpy()[picked] > 0]] = name
+            start += count
     return pd.DataFrame(
         {"customer_id": f["customer_id"], "value_score": score.round(4), "tier": tier}
     )
@@ -116,6 +203,8 @@ def score_and_tier(
 
 def compute_segments(db: Database, config: TierConfig | None = None) -> dict[str, int]:
     """Score every customer, write ``value_score``, ``tier`` and ``segments_computed_at``.
+
+    Product breadth is measured against the catalogue's categories (``Product.category``).
 
     Returns
     -------
@@ -135,7 +224,8 @@ def compute_segments(db: Database, config: TierConfig | None = None) -> dict[str
             "last_balance",
         ],
     )
-    scored = score_and_tier(features, config)
+    catalogue = int(db.read("analytics/count_product_categories")[0]["categories"])
+    scored = score_and_tier(features, config, categories=catalogue or None)
     rows = [
         {"customer_id": c, "value_score": float(v), "tier": str(t)}
         for c, v, t in scored.itertuples(index=False, name=None)

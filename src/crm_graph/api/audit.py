@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_graph.api.security import digest
-from crm_graph.audit import AuditLog, customer_ids_in, outcome_of
+from crm_graph.audit import AuditLog, customer_ids_in_json, outcome_of
 
 __all__ = ["AuditMiddleware"]
 
@@ -83,11 +83,8 @@ def _entry(scope: Scope, status: int, request_body: bytes, answer: bytes) -> dic
     customers = set()
     if "customer_id" in path_params:
         customers.add(str(path_params["customer_id"]))
-    if status < 300 and answer[:1] in (b"{", b"["):
-        try:
-            customers |= customer_ids_in(json.loads(answer))
-        except ValueError:
-            log.warning("audit: the answer of %s is not JSON", scope["path"])
+    if status < 300:
+        customers |= customer_ids_in_json(answer)
     entry: dict[str, Any] = {
         "channel": "api",
         "who": who,

@@ -1,0 +1,297 @@
+"""``crm-graph analyze``: run what the graph supports, say what it lacks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from crm_graph.analytics.segments import TierConfig
+from crm_graph.commands.common import JsonOpt, console, emit, open_database, progress_printer
+from crm_graph.config import Settings, get_settings
+from crm_graph.errors import ConfigError, CrmGraphError
+
+__all__ = ["ANALYSES", "analyze", "tier_config"]
+
+ANALYSES = ("all", "segments", "clusters", "churn", "crosssell")
+
+
+def _parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _weights(items: list[str]) -> dict[str, float]:
+    from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, normalize_weights
+
+    weights = dict(DEFAULT_WEIGHTS)
+    for item in items:
+        kind, sep, value = item.partition("=")
+        try:
+            weights[kind.strip().upper()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise ConfigError(f"--tie-weight expects TYPE=NUMBER, got {item!r}")
+    normalize_weights(weights)  # fail before touching the database
+    return weights
+
+
+def _rules(rules: Path | None) -> dict[str, Any]:
+    from crm_graph.analytics.crosssell import rules_from_mapping
+
+    if rules is None:
+        return {}
+    try:
+        parsed = yaml.safe_load(rules.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        why = " ".join(str(exc).split())  # a YAML error spans lines; the message is one
+        raise ConfigError(f"--rules {rules}: cannot read it ({why})") from exc
+    return rules_from_mapping(parsed)
+
+
+def analyze(
+    what: Annotated[
+        str,
+        typer.Argument(
+            help="all, segments, clusters, churn or crosssell (all runs every step the "
+            "data supports, in that order)."
+        ),
+    ] = "all",
+    show_plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="Only say which steps the graph's data supports, how, and what would "
+            "enable the rest; run nothing.",
+        ),
+    ] = False,
+    backend: Annotated[
+        str | None, typer.Option(help="gds or networkx (default: gds when the server has it).")
+    ] = None,
+    algorithm: Annotated[str, typer.Option(help="leiden or louvain (GDS only).")] = "leiden",
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Churn scoring date, YYYY-MM-DD (default: the month after the data)."),
+    ] = None,
+    tie_weight: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Override a tie type's weight, TYPE=W (repeatable), e.g. TRANSFERS=0.8; "
+            "used by clusters, churn and cross-sell."
+        ),
+    ] = None,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            help="Cross-sell eligibility rules, a YAML file (docs/analytics.md, "
+            "'Eligibility and suppression'), merged over the defaults."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run graph algorithms and write their results back onto customers.
+
+    ``all`` runs each step the graph's data supports and skips the others with one
+    line saying what data would enable them; it exits 1 only when a step that could
+    run failed (the other steps still run).
+    """
+    from crm_graph.analytics.clusters import TIE_TYPES
+    from crm_graph.analytics.readiness import plan, read_profile
+
+    if what not in ANALYSES:
+        raise ConfigError(f"unknown analysis {what!r}: choose {', '.join(ANALYSES)}")
+    if backend not in (None, "gds", "networkx"):
+        raise ConfigError(f"unknown backend {backend!r}: choose gds or networkx")
+    if algorithm not in ("leiden", "louvain"):
+        raise ConfigError(f"unknown algorithm {algorithm!r}: choose leiden or louvain")
+    day = _parse_date(as_of, "--as-of") if as_of else None
+    weights = _weights(tie_weight or [])
+    crosssell_settings = _rules(rules)
+    tiers = tier_config(get_settings())
+    say = progress_printer(as_json)
+    with open_database(get_settings()) as db:
+        steps = plan(read_profile(db, TIE_TYPES))
+        if show_plan:
+            _print_plan(steps, as_json)
+            return
+        chosen = [s for s in steps if what in ("all", s.step)]
+        if not any(s.ready for s in chosen):  # nothing can run: say why, as an error
+            raise ConfigError(f"{chosen[0].step}: {chosen[0].reason}")
+        runner = _Runner(db, say, weights, crosssell_settings, backend, algorithm, day, tiers)
+        payload: dict[str, Any] = {"steps": []}
+        for step in chosen:
+            if not step.ready:
+                payload["steps"].append({"step": step.step, "status": "skipped", **_why(step)})
+                if not as_json:
+                    console.print(f"[yellow]skipped[/yellow] {step.step}: {step.reason}")
+                continue
+            try:
+                payload.update(runner.run(step.step, step.mode, several=what == "all"))
+            except CrmGraphError as exc:
+                if not exc.message.startswith(f"{step.step}:"):  # errors name their step
+                    exc.message = f"{step.step}: {exc.message}"
+                    exc.args = (exc.message,)
+                if what != "all":
+                    raise
+                payload["steps"].append(
+                    {"step": step.step, "status": "failed", "reason": exc.message}
+                )
+                if not as_json:
+                    console.print(f"[red]failed[/red] {step.step}: {exc.message}")
+                continue
+            payload["steps"].append({"step": step.step, "status": "ran", "mode": step.mode})
+    emit(payload, as_json)
+    if not as_json:
+        _summary(payload)
+    if any(s["status"] == "failed" for s in payload["steps"]):
+        raise typer.Exit(1)
+
+
+def tier_config(settings: Settings) -> TierConfig:
+    """Return the value tiers the settings ask for (shares unless amounts are given)."""
+    return TierConfig.parse(settings.tiers) if settings.tiers.strip() else TierConfig()
+
+
+def _why(step: Any) -> dict[str, str]:
+    return {"reason": step.reason, "needs": step.needs}
+
+
+class _Runner:
+    """Runs one step; churn and cross-sell share one read of customers and ties."""
+
+    def __init__(
+        self,
+        db: Any,
+        say: Any,
+        weights: dict[str, float],
+        crosssell_settings: dict[str, Any],
+        backend: str | None,
+        algorithm: str,
+        day: date | None,
+        tiers: Any,
+    ) -> None:
+        self.db = db
+        self.tiers = tiers
+        self.say = say
+        self.weights = weights
+        self.crosssell_settings = crosssell_settings
+        self.backend = backend
+        self.algorithm = algorithm
+        self.day = day
+        self.base: Any = None
+
+    def _base(self, several: bool) -> Any:
+        from crm_graph.analytics.churn import read_customer_base
+
+        # read once for churn and cross-sell, after segments and clusters wrote their scores
+        if several and self.base is None:
+            self.say("customers and ties for churn and cross-sell")
+            self.base = read_customer_base(self.db)
+        return self.base
+
+    def run(self, step: str, mode: str, several: bool) -> dict[str, Any]:
+        db, say = self.db, self.say
+        if step == "segments":
+            from crm_graph.analytics.segments import compute_segments
+
+            say("value scores and tiers")
+            return {"segments": {"tiers": compute_segments(db, self.tiers)}}
+        if step == "clusters":
+            from crm_graph.analytics.clusters import (
+                ClusterConfig,
+                cluster_profiles,
+                compute_clusters,
+                store_cluster_profiles,
+            )
+
+            say("influence clusters")
+            cluster_config = ClusterConfig(algorithm=self.algorithm, weights=self.weights)  # type: ignore[arg-type]
+            out = asdict(compute_clusters(db, cluster_config, self.backend))
+            say("cluster profiles")
+            out["profiles_stored"] = store_cluster_profiles(db, cluster_profiles(db))
+            return {"clusters": out}
+        if step == "churn" and mode == "temporal":
+            from crm_graph.analytics.churn import ChurnConfig, compute_churn
+
+            say("churn exposure, risk and retention priority")
+            churn = compute_churn(
+                db,
+                ChurnConfig(weights=self.weights),
+                as_of=self.day,
+                progress=say,
+                base=self._base(several),
+            )
+            return {"churn": asdict(churn)}
+        if step == "churn":
+            from crm_graph.analytics.churn_snapshot import compute_snapshot_churn
+
+            say("churn from the snapshot's own columns (no balance or contact history)")
+            return {"churn_snapshot": compute_snapshot_churn(db).as_dict()}
+        from crm_graph.analytics.crosssell import CrossSellConfig, compute_crosssell
+
+        say("cross-sell recommendations")
+        config = CrossSellConfig(weights=self.weights, **self.crosssell_settings)
+        result = compute_crosssell(
+            db, config, as_of=self.day, progress=say, base=self._base(several)
+        )
+        return {"crosssell": asdict(result)}
+
+
+def _print_plan(steps: list[Any], as_json: bool) -> None:
+    emit({"steps": [s.as_dict() for s in steps]}, as_json)
+    if as_json:
+        return
+    table = Table(title="What the graph's data supports (crm-graph analyze)")
+    for col in ("step", "runs", "how", "why / what would enable it"):
+        table.add_column(col)
+    for s in steps:
+        table.add_row(s.step, "yes" if s.ready else "no", s.mode or "-", s.reason)
+    Console().print(table)
+
+
+def _summary(payload: dict[str, Any]) -> None:
+    if "segments" in payload:
+        tiers = payload["segments"]["tiers"]
+        console.print("tiers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(tiers.items())))
+    if "clusters" in payload:
+        c = payload["clusters"]
+        console.print(
+            f"clusters: {c['communities']:,} communities over {c['customers']:,} customers "
+            f"({c['algorithm']} on {c['backend']}, modularity {c['modularity']:.3f}, "
+            f"{c['seconds']:.1f}s)"
+        )
+    if "churn" in payload:
+        c = payload["churn"]
+        top = ", ".join(list(c["coefficients"])[:4])
+        console.print(
+            f"churn: {c['scored']:,} active customers scored as of {c['as_of']} (model trained "
+            f"as of {c['trained_as_of']} on {c['training_churners']:,} churners); "
+            f"{c['high_value_at_risk']:,} high-value customers at risk; strongest signals: {top} "
+            f"({c['seconds']:.1f}s)"
+        )
+    if "churn_snapshot" in payload:
+        c = payload["churn_snapshot"]
+        reference = c["cv_roc_auc_reference"]
+        console.print(
+            f"churn (snapshot): {c['customers']:,} customers, {c['churned']:,} left; "
+            f"{len(c['features'])} properties as features; {c['folds']}-fold ROC AUC "
+            f"{c['cv_roc_auc']:.3f} (plain gradient boosting on the same columns: "
+            f"{reference if reference is None else f'{reference:.3f}'}); "
+            f"churn_risk written as each customer's out-of-fold probability"
+        )
+    if "crosssell" in payload:
+        c = payload["crosssell"]
+        console.print(
+            f"cross-sell: {c['recommendations']:,} recommendations for {c['customers']:,} "
+            f"customers as of {c['as_of']} (blend trained as of {c['trained_as_of']}; "
+            f"{c['seconds']:.1f}s)"
+        )
