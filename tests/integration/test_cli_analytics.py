@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from tests.conftest import load_bank, run_cli
 from crm_graph.api.security import digest
 from crm_graph.config import Settings
 from crm_graph.db import Database
+from crm_graph.graph_model import describe
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +66,28 @@ def test_analyze_all_then_the_reading_commands(
     human = run_cli(neo4j_settings, "churn", "report")
     assert human.returncode == 0, human.stderr
     assert "churned customers moved" in human.stderr
+
+
+def test_the_design_lists_every_label_relationship_and_property_of_the_graph(
+    bank: Path, neo4j_settings: Settings, session_db: Database, repo_root: Path
+) -> None:
+    # the graph as loaded and analyzed above (the previous test ran analyze all)
+    plan = run_cli(neo4j_settings, "campaign", "plan", "--product", "CARD_CREDIT", "--budget", "50")
+    assert plan.returncode == 0, plan.stderr
+    model = describe(session_db)
+    text = (repo_root / "docs" / "design.md").read_text(encoding="utf-8")
+    section = text.split("<!-- graph-model -->")[1].split("<!-- /graph-model -->")[0]
+    documented: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) >= 2 and re.fullmatch(r"[A-Z][A-Za-z_]*", cells[0]):
+            documented[cells[0]] = set(re.findall(r"(\w+) \(", cells[-1]))
+    assert model.nodes
+    assert model.relationships
+    for name, props in [*model.nodes.items(), *model.relationships.items()]:
+        assert name in documented, f"{name} is not in docs/design.md's graph model"
+        missing = set(props) - documented[name]
+        assert not missing, f"{name}: {sorted(missing)} not in docs/design.md"
 
 
 def test_analytics_errors_are_one_line(

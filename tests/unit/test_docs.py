@@ -27,3 +27,13 @@ def test_the_check_finds_diary_words() -> None:
     assert DIARY.search("as measured in session 6") is not None
     assert DIARY.search("see issue 12") is not None
     assert DIARY.search("the sessions of the API") is None
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_docs_point_nowhere_outside_the_repository(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
+    assert "DESIGN.md" not in text, "the design is docs/design.md"
+    for target in re.findall(r"\]\(([^)#\s]+)", text):  # markdown links
+        if "://" in target:
+            continue
+        assert (doc.parent / target).resolve().is_relative_to(ROOT), target

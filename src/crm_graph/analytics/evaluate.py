@@ -323,7 +323,7 @@ def data_as_of_or_none(db: Database) -> Any:
 
 
 def evaluate(db: Database, truth_dir: Path) -> dict[str, Any]:
-    """Return every metric whose feature exists (see DESIGN's evaluation contract).
+    """Return every metric whose feature exists (docs/design.md, docs/analytics.md).
 
     Raises
     ------
