@@ -88,22 +88,13 @@ else:
         sampler.join()
         result["rows"] = report.as_dict()["rows_read"]
         result["phase_peaks_mib"] = {k: round(v) for k, v in peaks.items()}
-    elif step == "segments":
-        from crm_graph.analytics.segments import compute_segments
-        compute_segments(db)
-    elif step in ("clusters_gds", "clusters_networkx"):
-        from crm_graph.analytics.clusters import (
-            ClusterConfig, cluster_profiles, compute_clusters, store_cluster_profiles)
-        backend = step.split("_")[1]
-        compute_clusters(db, ClusterConfig(), backend=backend)
-        if backend == "gds":
-            store_cluster_profiles(db, cluster_profiles(db))
-    elif step == "churn":
-        from crm_graph.analytics.churn import compute_churn
-        compute_churn(db, progress=lambda line: print(line, file=sys.stderr, flush=True))
-    elif step == "crosssell":
-        from crm_graph.analytics.crosssell import compute_crosssell
-        compute_crosssell(db, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    elif step in ("segments", "clusters_gds", "clusters_networkx", "churn", "crosssell"):
+        # the analyses as `analyze all` runs them (crm_graph.analytics.pipeline)
+        from crm_graph.analytics.pipeline import AnalysisOptions, Pipeline
+        backend = step.split("_")[1] if step.startswith("clusters") else None
+        options = AnalysisOptions(backend=backend, store_profiles=backend != "networkx")
+        say = lambda line: print(line, file=sys.stderr, flush=True)
+        Pipeline(db, options, say).run_step(step.split("_")[0])
     elif step == "campaign":
         from crm_graph.analytics.campaign import CampaignRequest, plan_campaign
         plan_campaign(db, CampaignRequest(product_id="CARD_CREDIT", budget=1000))

@@ -1104,15 +1104,12 @@ def demo(
     once and keeps only their digests in out/demo-api-keys.txt.
     """
     from crm_graph.analytics.campaign import CampaignRequest, plan_campaign, record_campaign
-    from crm_graph.analytics.churn import compute_churn, retention_list
+    from crm_graph.analytics.churn import retention_list
     from crm_graph.analytics.clusters import (
         cluster_profiles,
-        compute_clusters,
-        store_cluster_profiles,
     )
-    from crm_graph.analytics.crosssell import compute_crosssell
     from crm_graph.analytics.evaluate import evaluate
-    from crm_graph.analytics.segments import compute_segments
+    from crm_graph.analytics.pipeline import AnalysisOptions, Pipeline
     from crm_graph.generate import generate_bank
     from crm_graph.ingest.load import load_extract
     from crm_graph.ingest.spec import default_loaders_dir, load_specs
@@ -1156,17 +1153,15 @@ def demo(
             batch_size=settings.load_batch_size,
             workers=settings.load_workers,
         ).as_dict()
-        say("Scoring customer value and tiers")
-        tiers = compute_segments(db, tier_config(settings))
-        say("Computing influence clusters")
-        clusters = compute_clusters(db)
+        say("Running the analyses: tiers, influence clusters, churn, cross-sell")
+        results = Pipeline(db, AnalysisOptions(tiers=tier_config(settings)), say).run("all")
+        failed = [x["reason"] for x in results["steps"] if x["status"] != "ran"]
+        if failed:
+            raise ConfigError(f"the demo bank's analyses did not all run: {failed[0]}")
+        tiers = results["segments"]["tiers"]
+        clusters, churn, crosssell = results["clusters"], results["churn"], results["crosssell"]
         profiles = cluster_profiles(db)
-        store_cluster_profiles(db, profiles)
-        say("Scoring churn exposure and risk")
-        churn = compute_churn(db)
         at_risk = retention_list(db, limit=5)
-        say("Recommending products (cross-sell)")
-        crosssell = compute_crosssell(db)
         top_recs: list[dict[str, Any]] = []
         if at_risk:
             found = db.read(
@@ -1189,10 +1184,10 @@ def demo(
             k: report[k] for k in ("rows_read", "rows_rejected", "customers_total", "duration_s")
         },
         "tiers": tiers,
-        "clusters": asdict(clusters),
-        "churn": asdict(churn),
+        "clusters": clusters,
+        "churn": churn,
         "at_risk": at_risk,
-        "crosssell": asdict(crosssell),
+        "crosssell": crosssell,
         "largest_clusters": [
             {"community": c.community, "size": c.size, "label": c.label} for c in largest
         ],
@@ -1217,15 +1212,15 @@ def demo(
         )
         if "clusters" in scores:
             console.print(
-                f"{clusters.communities:,} influence clusters ({clusters.algorithm} on "
-                f"{clusters.backend}); NMI against the planted communities "
+                f"{clusters['communities']:,} influence clusters ({clusters['algorithm']} on "
+                f"{clusters['backend']}); NMI against the planted communities "
                 f"{scores['clusters']['nmi']}."
             )
         if "churn" in scores:
             c = scores["churn"]
             console.print(
                 f"Churn model: ROC AUC {c['roc_auc']['with_graph']} with graph signals, "
-                f"{c['roc_auc']['without_graph']} without; {churn.high_value_at_risk:,} "
+                f"{c['roc_auc']['without_graph']} without; {churn['high_value_at_risk']:,} "
                 "high-value customers at risk. Retain first:"
             )
             for r in at_risk:
@@ -1237,7 +1232,7 @@ def demo(
         if "crosssell" in scores:
             x = scores["crosssell"]
             console.print(
-                f"Cross-sell: {crosssell.recommendations:,} recommendations; recall@5 of the "
+                f"Cross-sell: {crosssell['recommendations']:,} recommendations; recall@5 of the "
                 f"blend {x['recall_at_k']['blend']} (popularity {x['recall_at_k']['popularity']},"
                 f" SVD {x['recall_at_k']['svd']})."
             )

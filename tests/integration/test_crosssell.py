@@ -46,6 +46,7 @@ def test_top_k_per_active_customer_within_the_rules(bank: Path, session_db: Data
     recs = _recommended(session_db)
     assert result.recommendations == len(recs)
     assert recs.groupby("customer").size().max() <= 4
+    assert (recs.score > 0).all(), "no rank is filled with a zero score"
     assert not recs.holds.any(), "a held product was recommended"
     assert not (recs.status == "churned").any()
     assert not ((recs.kind == "company") & (recs.eligible == "person")).any()

@@ -1333,14 +1333,27 @@ def _mean_coefficients(model: Model) -> dict[str, float]:
     return {f: round(float(v), 4) for f, v in zip(FEATURES, mean, strict=True)}
 
 
+#: a score that would be stored as 0 (scores are written with five decimals) is no
+#: recommendation: a customer gets fewer than k rather than ranks filled with nothing
+MIN_SCORE = 0.000005
+
+
 def _top_k(scores: Array, k: int) -> list[tuple[int, int]]:
-    """Return the (customer, product) pairs of each customer's ``k`` best candidates."""
+    """Return the (customer, product) pairs of each customer's ``k`` best candidates.
+
+    Candidates that are not allowed (NaN) or whose score rounds to 0 are left out.
+
+    Examples
+    --------
+    >>> _top_k(np.array([[0.2, np.nan, 0.5, 0.000001]]), 3)
+    [(0, 2), (0, 0)]
+    """
     filled = np.where(np.isnan(scores), -np.inf, scores)
     order = np.argsort(-filled, axis=1)[:, :k]
     out = []
     for i in range(scores.shape[0]):
         for j in order[i]:
-            if np.isfinite(filled[i, j]):
+            if np.isfinite(filled[i, j]) and filled[i, j] >= MIN_SCORE:
                 out.append((i, int(j)))
     return out
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +14,7 @@ from rich.table import Table
 from crm_graph.analytics.segments import TierConfig
 from crm_graph.commands.common import JsonOpt, console, emit, open_database, progress_printer
 from crm_graph.config import Settings, get_settings
-from crm_graph.errors import ConfigError, CrmGraphError
+from crm_graph.errors import ConfigError
 
 __all__ = ["ANALYSES", "analyze", "tier_config"]
 
@@ -104,8 +103,7 @@ def analyze(
     line saying what data would enable them; it exits 1 only when a step that could
     run failed (the other steps still run).
     """
-    from crm_graph.analytics.clusters import TIE_TYPES
-    from crm_graph.analytics.readiness import plan, read_profile
+    from crm_graph.analytics.pipeline import AnalysisOptions, Pipeline
 
     if what not in ANALYSES:
         raise ConfigError(f"unknown analysis {what!r}: choose {', '.join(ANALYSES)}")
@@ -116,39 +114,21 @@ def analyze(
     day = _parse_date(as_of, "--as-of") if as_of else None
     weights = _weights(tie_weight or [])
     crosssell_settings = _rules(rules)
-    tiers = tier_config(get_settings())
     say = progress_printer(as_json)
+    options = AnalysisOptions(
+        weights=weights,
+        tiers=tier_config(get_settings()),
+        crosssell=crosssell_settings,
+        backend=backend,
+        algorithm=algorithm,
+        as_of=day,
+    )
     with open_database(get_settings()) as db:
-        steps = plan(read_profile(db, TIE_TYPES))
+        pipeline = Pipeline(db, options, progress=say)
         if show_plan:
-            _print_plan(steps, as_json)
+            _print_plan(pipeline.plan(), as_json)
             return
-        chosen = [s for s in steps if what in ("all", s.step)]
-        if not any(s.ready for s in chosen):  # nothing can run: say why, as an error
-            raise ConfigError(f"{chosen[0].step}: {chosen[0].reason}")
-        runner = _Runner(db, say, weights, crosssell_settings, backend, algorithm, day, tiers)
-        payload: dict[str, Any] = {"steps": []}
-        for step in chosen:
-            if not step.ready:
-                payload["steps"].append({"step": step.step, "status": "skipped", **_why(step)})
-                if not as_json:
-                    console.print(f"[yellow]skipped[/yellow] {step.step}: {step.reason}")
-                continue
-            try:
-                payload.update(runner.run(step.step, step.mode, several=what == "all"))
-            except CrmGraphError as exc:
-                if not exc.message.startswith(f"{step.step}:"):  # errors name their step
-                    exc.message = f"{step.step}: {exc.message}"
-                    exc.args = (exc.message,)
-                if what != "all":
-                    raise
-                payload["steps"].append(
-                    {"step": step.step, "status": "failed", "reason": exc.message}
-                )
-                if not as_json:
-                    console.print(f"[red]failed[/red] {step.step}: {exc.message}")
-                continue
-            payload["steps"].append({"step": step.step, "status": "ran", "mode": step.mode})
+        payload = pipeline.run(what)
     emit(payload, as_json)
     if not as_json:
         _summary(payload)
@@ -159,91 +139,6 @@ def analyze(
 def tier_config(settings: Settings) -> TierConfig:
     """Return the value tiers the settings ask for (shares unless amounts are given)."""
     return TierConfig.parse(settings.tiers) if settings.tiers.strip() else TierConfig()
-
-
-def _why(step: Any) -> dict[str, str]:
-    return {"reason": step.reason, "needs": step.needs}
-
-
-class _Runner:
-    """Runs one step; churn and cross-sell share one read of customers and ties."""
-
-    def __init__(
-        self,
-        db: Any,
-        say: Any,
-        weights: dict[str, float],
-        crosssell_settings: dict[str, Any],
-        backend: str | None,
-        algorithm: str,
-        day: date | None,
-        tiers: Any,
-    ) -> None:
-        self.db = db
-        self.tiers = tiers
-        self.say = say
-        self.weights = weights
-        self.crosssell_settings = crosssell_settings
-        self.backend = backend
-        self.algorithm = algorithm
-        self.day = day
-        self.base: Any = None
-
-    def _base(self, several: bool) -> Any:
-        from crm_graph.analytics.churn import read_customer_base
-
-        # read once for churn and cross-sell, after segments and clusters wrote their scores
-        if several and self.base is None:
-            self.say("customers and ties for churn and cross-sell")
-            self.base = read_customer_base(self.db)
-        return self.base
-
-    def run(self, step: str, mode: str, several: bool) -> dict[str, Any]:
-        db, say = self.db, self.say
-        if step == "segments":
-            from crm_graph.analytics.segments import compute_segments
-
-            say("value scores and tiers")
-            return {"segments": {"tiers": compute_segments(db, self.tiers)}}
-        if step == "clusters":
-            from crm_graph.analytics.clusters import (
-                ClusterConfig,
-                cluster_profiles,
-                compute_clusters,
-                store_cluster_profiles,
-            )
-
-            say("influence clusters")
-            cluster_config = ClusterConfig(algorithm=self.algorithm, weights=self.weights)  # type: ignore[arg-type]
-            out = asdict(compute_clusters(db, cluster_config, self.backend))
-            say("cluster profiles")
-            out["profiles_stored"] = store_cluster_profiles(db, cluster_profiles(db))
-            return {"clusters": out}
-        if step == "churn" and mode == "temporal":
-            from crm_graph.analytics.churn import ChurnConfig, compute_churn
-
-            say("churn exposure, risk and retention priority")
-            churn = compute_churn(
-                db,
-                ChurnConfig(weights=self.weights),
-                as_of=self.day,
-                progress=say,
-                base=self._base(several),
-            )
-            return {"churn": asdict(churn)}
-        if step == "churn":
-            from crm_graph.analytics.churn_snapshot import compute_snapshot_churn
-
-            say("churn from the snapshot's own columns (no balance or contact history)")
-            return {"churn_snapshot": compute_snapshot_churn(db).as_dict()}
-        from crm_graph.analytics.crosssell import CrossSellConfig, compute_crosssell
-
-        say("cross-sell recommendations")
-        config = CrossSellConfig(weights=self.weights, **self.crosssell_settings)
-        result = compute_crosssell(
-            db, config, as_of=self.day, progress=say, base=self._base(several)
-        )
-        return {"crosssell": asdict(result)}
 
 
 def _print_plan(steps: list[Any], as_json: bool) -> None:
