@@ -64,6 +64,12 @@ def resident_id_check(first17: str) -> str:
     return _RID_CHECK[total % 11]
 
 
+# Why not python-stdnum's ``cn.ric``: measured on the 85,765 resident ids of the 100k
+# generated bank, it took 6.9 s against 0.38 s here (18x), and it also checks the birth
+# place against its own table of area codes, which rejected 52,000 of them (Zhongshan's
+# 442000 is a city without counties); area codes change as districts are redrawn, and a
+# bank must not reject a customer for that. The check character is the same (the tests
+# compare the check characters of both on random ids).
 def valid_resident_id(value: str) -> bool:
     """Tell whether ``value`` is an 18-character resident id with a correct check character.
 
@@ -109,6 +115,9 @@ def uscc_check(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
+# Why not python-stdnum's ``cn.uscc``: the same answers on the 13,193 credit codes of the
+# 100k generated bank, in 0.20 s against 0.067 s here (3x); kept for that and because the
+# generator needs :func:`uscc_check` anyway. The tests compare the check characters.
 def valid_uscc(value: str) -> bool:
     """Tell whether ``value`` is a unified social credit code with a correct check character.
 
