@@ -142,8 +142,8 @@ def test_analyze_all_runs_what_the_extract_supports_and_skips_churn(
     specs = load_specs(*sorted(MAPPINGS.glob("*.yaml")))
     load_extract(db, extract, specs, pii_key=KEY, rejects_dir=tmp_path / "r")
     proc = run_cli(neo4j_settings, "analyze", "all", "--json")
-    assert proc.returncode == 0, proc.stderr
     steps = {s["step"]: s for s in json.loads(proc.stdout)["steps"]}
+    assert proc.returncode == 0, steps
     assert steps["churn"]["status"] == "skipped"
     assert "no customer has left" in steps["churn"]["reason"]
     assert steps["clusters"]["status"] == "ran"

@@ -248,21 +248,31 @@ def shift_months(day: date, months: int) -> date:
 
 
 def data_as_of(db: Database) -> date:
-    """Return the day after the latest month the data covers (balances, else contacts).
+    """Return the first day of the month after the latest the data covers.
+
+    The latest month is that of the balances, else of the contacts, else of the
+    accounts' opening and closing dates (an extract of accounts alone).
 
     Raises
     ------
     ConfigError
-        If the graph holds neither balances nor contacts.
+        If the graph holds no dated data at all.
     """
     row = db.read("analytics/read_data_as_of")[0]
     if row["last_balance_month"]:
         year, month = (int(x) for x in str(row["last_balance_month"])[:7].split("-"))
         return shift_months(date(year, month, 1), 1)
-    if row["last_contact"]:
-        last = date.fromisoformat(str(row["last_contact"])[:10])
-        return shift_months(date(last.year, last.month, 1), 1)
-    raise ConfigError("the graph has no balances or contacts: load data before churn analysis")
+    for column in ("last_contact", "last_account_date"):
+        if row.get(column):
+            try:
+                last = date.fromisoformat(str(row[column])[:10])
+            except ValueError:
+                continue
+            return shift_months(date(last.year, last.month, 1), 1)
+    raise ConfigError(
+        "the graph holds no dated data (balances, contacts or account dates): load some, "
+        "or give the date with --as-of"
+    )
 
 
 # --------------------------------------------------------------------------- graph
