@@ -21,18 +21,8 @@ TEST_BOLT_PORT = int(os.environ.get("CRM_TEST_BOLT_PORT", "7697"))
 TEST_HTTP_PORT = int(os.environ.get("CRM_TEST_HTTP_PORT", "7484"))
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--run-slow", action="store_true", help="run tests marked slow")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     _mark_integration(items)
-    if config.getoption("--run-slow"):
-        return
-    skip = pytest.mark.skip(reason="slow: opt in with --run-slow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

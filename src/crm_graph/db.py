@@ -308,8 +308,10 @@ def _in_chunks(result: neo4j.Result, chunk: int) -> Iterator[list[neo4j.Record]]
 class Database:
     """A driver bound to one database, with retried read and write transactions.
 
-    Transactions go through the driver's managed ``execute_query``, which retries
-    transient errors (deadlocks, leader switches, lost connections) with back-off.
+    Reads go through the driver's managed ``execute_query`` and writes through a
+    managed write transaction; both retry transient errors (deadlocks, leader
+    switches, lost connections) with back-off. :attr:`retries` counts the write
+    attempts that were retried (each attempt calls the transaction function once).
 
     Parameters
     ----------
@@ -325,6 +327,9 @@ class Database:
         self.driver = driver
         self.database = database
         self._owns_driver = owns_driver
+        #: write transactions attempted again after a transient error, since creation
+        self.retries = 0
+        self._retries_lock = threading.Lock()
 
     def close(self) -> None:
         """Close the driver if this object owns it."""
@@ -340,6 +345,8 @@ class Database:
     def _run(
         self, statement: str, params: Mapping[str, Any], routing: RoutingControl
     ) -> list[dict[str, Any]]:
+        if routing == RoutingControl.WRITE:
+            return self._run_write(statement, params)
         with _translated_errors():
             records, _, _ = self.driver.execute_query(
                 neo4j.Query(statement),
@@ -348,6 +355,22 @@ class Database:
                 routing_=routing,
             )
         return [record.data() for record in records]
+
+    def _run_write(self, statement: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        attempts = 0
+
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            nonlocal attempts
+            attempts += 1
+            result = tx.run(statement, dict(params))
+            return [record.data() for record in result]
+
+        with _translated_errors(), self.driver.session(database=self.database) as session:
+            rows: list[dict[str, Any]] = session.execute_write(work)
+        if attempts > 1:
+            with self._retries_lock:
+                self.retries += attempts - 1
+        return rows
 
     def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run the named Cypher file in a read transaction.

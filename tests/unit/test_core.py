@@ -143,3 +143,34 @@ def test_cli_handled_error_is_one_line_and_exit_1() -> None:
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("error: Neo4j is not reachable")
     assert "Traceback" not in proc.stderr
+
+
+def test_retried_write_attempts_are_counted() -> None:
+    """The driver calls a write's transaction function once per attempt (no database here)."""
+    from typing import Any
+
+    from crm_graph.db import Database
+
+    class Tx:
+        def run(self, statement: str, params: dict[str, Any]) -> list[Any]:
+            return []
+
+    class Session:
+        def __enter__(self) -> Session:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def execute_write(self, work: Any) -> Any:
+            work(Tx())  # a transient error on the first attempt: the driver tries again
+            return work(Tx())
+
+    class Driver:
+        def session(self, **_: Any) -> Session:
+            return Session()
+
+    db = Database(Driver())  # type: ignore[arg-type]
+    db.write("admin/count_totals")
+    db.write("admin/count_totals")
+    assert db.retries == 2

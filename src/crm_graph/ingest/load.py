@@ -430,21 +430,20 @@ class RecordIndex:
         return picked
 
 
-class _RetryCounter(logging.Handler):
-    """Count the driver's "will be retried" warnings (deadlocks between our writers).
+class _QuietRetries(logging.Handler):
+    """Keep the driver's "will be retried" warnings off the terminal.
 
-    Every other driver message goes on to standard error as before.
+    Deadlocks between the load's own writers are expected and retried; the load
+    report counts them (:attr:`crm_graph.db.Database.retries`, from the transaction
+    attempts). Every other driver message goes on to standard error as before.
     """
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.retries = 0
         self._forward = logging.StreamHandler(sys.stderr)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if "will be retried" in record.getMessage():
-            self.retries += 1
-        else:
+        if "will be retried" not in record.getMessage():
             self._forward.emit(record)
 
 
@@ -1489,7 +1488,8 @@ def load_extract(
         dry_run=dry_run,
         matcher=matcher,
     )
-    counter = _RetryCounter()
+    counter = _QuietRetries()
+    retried_before = db.retries
     driver_log = logging.getLogger("neo4j")
     driver_log.addHandler(counter)
     try:
@@ -1508,6 +1508,6 @@ def load_extract(
     finally:
         driver_log.removeHandler(counter)
         loader.close()
-    loader.report.retried_transactions = counter.retries
+    loader.report.retried_transactions = db.retries - retried_before
     loader.report.duration_s = time.perf_counter() - started
     return loader.report
