@@ -310,10 +310,11 @@ def bench_load(sizes: list[int]) -> None:
         "same machine), batches of 5,000 rows, `CRM_LOAD_WORKERS=2` (two check processes, two "
         "write transactions in flight); wall time of the load alone; peak RSS of the loader "
         "process and of the largest check worker (Neo4j's JVM is not in either). The "
-        "neo4j-admin import runs up to 100k.\n\n" + load.markdown(results)
+        "neo4j-admin import runs up to 100k. The review queue: every open conflict read as "
+        "`crm-graph resolve review` reads it (`list_conflicts`), after the load.\n\n"
+        + load.markdown(results)
     )
-    DOC.write_text(replace_section(DOC.read_text(encoding="utf-8"), "load", body), encoding="utf-8")
-    print(f"wrote {DOC}")
+    _write("load", body)
 
 
 def bench_generate(sizes: list[int]) -> None:
@@ -324,9 +325,7 @@ def bench_generate(sizes: list[int]) -> None:
         "wall time with `time.perf_counter`, peak memory as the process's maximum RSS.\n\n"
         + generate.markdown(results)
     )
-    DOC.write_text(
-        replace_section(DOC.read_text(encoding="utf-8"), "generate", body), encoding="utf-8"
-    )
+    _write("generate", body)
     print(f"wrote {DOC}")
 
 

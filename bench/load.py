@@ -49,6 +49,11 @@ with Database(driver, s.neo4j_database, owns_driver=True) as db:
     store = db.read("admin/count_totals")[0]
     from crm_graph.analytics.evaluate import resolution_scores
     resolution = resolution_scores(db, out / "truth")
+    # the review queue as `crm-graph resolve review` lists it: every open conflict
+    from crm_graph.ingest.review import list_conflicts
+    t = time.perf_counter()
+    review = len(list_conflicts(db, status="open", limit=1_000_000))
+    review_seconds = time.perf_counter() - t
     admin_seconds = None
     exported = {"nodes": None, "relationships": None}
     if admin:
@@ -64,6 +69,7 @@ print(json.dumps({"customers": n, "seconds": wall, "rows_read": report["rows_rea
                   "check_worker_peak_mib": children, "workers": s.load_workers,
                   "retried": report["retried_transactions"], "resolution": resolution,
                   "admin_import_seconds": admin_seconds,
+                  "review_conflicts": review, "review_seconds": review_seconds,
                   "admin_imported": [exported["nodes"], exported["relationships"]]}))
 """
 
@@ -93,8 +99,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
     lines = [
         "| customers | wall time | rows read | rows/s | nodes | relationships | peak memory "
         "(loader / check worker) | resolution P / R | neo4j-admin import of the same graph "
-        "| load / admin import |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| load / admin import | review queue: open conflicts, listed in |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         admin = r.get("admin_import_seconds")
@@ -105,5 +111,10 @@ def markdown(results: list[dict[str, Any]]) -> str:
             f"{r['peak_rss_mib']:,.0f} / {r.get('check_worker_peak_mib', 0):,.0f} MiB | "
             f"{r['resolution']['precision']:.4f} / {r['resolution']['recall']:.4f} | "
             + (f"{admin:.1f} s | {r['seconds'] / admin:.1f}x |" if admin else "not run | - |")
+            + (
+                f" {r['review_conflicts']:,} in {r['review_seconds']:.2f} s |"
+                if "review_seconds" in r
+                else " - |"
+            )
         )
     return "\n".join(lines)
