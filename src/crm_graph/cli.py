@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +20,14 @@ from crm_graph.audit import customer_ids_in
 from crm_graph.commands.analyze import analyze, tier_config
 from crm_graph.commands.audit import audit, record_cli
 from crm_graph.commands.backup import db_backup, db_fingerprint, db_restore
-from crm_graph.commands.common import JsonOpt, console, emit, open_database, progress_printer
+from crm_graph.commands.common import (
+    JsonOpt,
+    console,
+    emit,
+    open_database,
+    parse_date,
+    progress_printer,
+)
 from crm_graph.config import Settings, get_settings
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError, CrmGraphError
@@ -505,13 +511,6 @@ def resolve_decide(
 app.command("analyze")(analyze)
 
 
-def _parse_date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
-
-
 churn_app = typer.Typer(
     help="Churn: retention list, what-if cascades, where and why customers left.",
     no_args_is_help=True,
@@ -894,7 +893,7 @@ def campaign_plan(
         weeks=weeks,
         seeds=seeds,
         control_share=control_share,
-        starts_on=_parse_date(starts_on, "--starts-on") if starts_on else None,
+        starts_on=parse_date(starts_on, "--starts-on") if starts_on else None,
     )
     say = progress_printer(as_json)
     with open_database(get_settings()) as db:

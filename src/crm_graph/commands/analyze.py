@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,20 +11,20 @@ from rich.console import Console
 from rich.table import Table
 
 from crm_graph.analytics.segments import TierConfig
-from crm_graph.commands.common import JsonOpt, console, emit, open_database, progress_printer
+from crm_graph.commands.common import (
+    JsonOpt,
+    console,
+    emit,
+    open_database,
+    parse_date,
+    progress_printer,
+)
 from crm_graph.config import Settings, get_settings
 from crm_graph.errors import ConfigError
 
 __all__ = ["ANALYSES", "analyze", "tier_config"]
 
 ANALYSES = ("all", "segments", "clusters", "churn", "crosssell")
-
-
-def _parse_date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _weights(items: list[str]) -> dict[str, float]:
@@ -111,7 +110,7 @@ def analyze(
         raise ConfigError(f"unknown backend {backend!r}: choose gds or networkx")
     if algorithm not in ("leiden", "louvain"):
         raise ConfigError(f"unknown algorithm {algorithm!r}: choose leiden or louvain")
-    day = _parse_date(as_of, "--as-of") if as_of else None
+    day = parse_date(as_of, "--as-of") if as_of else None
     weights = _weights(tie_weight or [])
     crosssell_settings = _rules(rules)
     say = progress_printer(as_json)

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -13,8 +14,9 @@ from rich.console import Console
 
 from crm_graph.config import Settings
 from crm_graph.db import Database, connect
+from crm_graph.errors import ConfigError
 
-__all__ = ["JsonOpt", "console", "emit", "open_database", "progress_printer"]
+__all__ = ["JsonOpt", "console", "emit", "open_database", "parse_date", "progress_printer"]
 
 #: human output and errors go to stderr; stdout carries only ``--json`` payloads
 console = Console(stderr=True)
@@ -43,3 +45,11 @@ def open_database(settings: Settings) -> Iterator[Database]:
     driver = connect(settings.uri, settings.neo4j_user, settings.neo4j_password.get_secret_value())
     with Database(driver, settings.neo4j_database, owns_driver=True) as db:
         yield db
+
+
+def parse_date(text: str, option: str) -> date:
+    """Read a command-line date (YYYY-MM-DD), or fail with one line naming the option."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
