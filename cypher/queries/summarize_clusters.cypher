@@ -20,7 +20,8 @@ CALL (members) {
   WHERE coalesce(a.status, 'open') <> 'closed'
   RETURN sum(coalesce(a.fee_income, 0.0)) AS fee_income
 }
+OPTIONAL MATCH (m:ScoringModel {name: 'segments'})
 RETURN community, size, aum, fee_income, churned, round(toFloat(churned) / size, 4) AS churn_rate,
-       [t IN ['private', 'wealth', 'affluent', 'mass', 'unscored'] |
+       [t IN coalesce(m.tiers, []) + ['unscored'] |
          {tier: t, members: size([x IN tier_list WHERE x = t])}] AS tiers
 ORDER BY size DESC, community

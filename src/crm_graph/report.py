@@ -33,13 +33,13 @@ from typing import Any
 import networkx as nx
 
 from crm_graph.analytics.campaign import campaign_results
+from crm_graph.analytics.segments import read_tiers
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError, NotFoundError
 
 __all__ = ["SECTIONS", "ReportData", "render_report", "report_data", "write_report"]
 
 SECTIONS = ("summary", "clusters", "tiers", "churn", "crosssell", "campaigns")
-TIER_ORDER = ("private", "wealth", "affluent", "mass", "unscored")
 #: Fonts tried in order for chart text; the SVG keeps text as text either way.
 FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "DejaVu Sans"]
 
@@ -60,6 +60,8 @@ class ReportData:
     opportunity: list[dict[str, Any]]
     campaigns: list[dict[str, Any]] = field(default_factory=list)
     currency: str = "CNY"
+    # the tiers of the last segments run, highest first (the chart's order)
+    tier_order: tuple[str, ...] = ()
 
 
 def report_data(db: Database, branch_id: str | None = None, clusters: int = 30) -> ReportData:
@@ -123,6 +125,7 @@ def report_data(db: Database, branch_id: str | None = None, clusters: int = 30) 
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         stamps=stamps,
         tiers=db.read("report/read_tiers", branch_id=branch_id),
+        tier_order=stored.names if (stored := read_tiers(db)) else (),
         clusters=top,
         cluster_links=links,
         risk_threshold=threshold,
@@ -207,8 +210,9 @@ def _cluster_map(data: ReportData) -> str:
 
 
 def _tiers_chart(data: ReportData) -> str:
-    rows = sorted(data.tiers, key=lambda r: TIER_ORDER.index(r["tier"])
-                  if r["tier"] in TIER_ORDER else 99)  # fmt: skip
+    order = [*data.tier_order, "unscored"]
+    rows = sorted(data.tiers, key=lambda r: order.index(r["tier"])
+                  if r["tier"] in order else len(order))  # fmt: skip
     fig, (left, right) = _figure(9, 3.2, ncols=2)
     names = [r["tier"] for r in rows]
     left.barh(names, [r["customers"] for r in rows], color="#0b6bcb")

@@ -11,6 +11,7 @@ pandas, independently of the loader.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import pytest
 from tests.conftest import run_cli
 from tests.linked_bank import DEFECTS, write_extract
 
+from crm_graph.analytics.crosssell import compute_crosssell
 from crm_graph.config import Settings
 from crm_graph.db import Database
 from crm_graph.ingest.load import load_extract
@@ -154,3 +156,32 @@ def test_analyze_all_runs_what_the_extract_supports_and_skips_churn(
     human = run_cli(neo4j_settings, "analyze", "all")
     assert human.returncode == 0, human.stderr
     assert "skipped churn: no customer has left" in human.stderr
+
+
+def test_cross_sell_respects_the_catalogues_families_and_bounds(
+    db: Database, extract: Path, tmp_path: Path
+) -> None:
+    # the catalogue makes the card tiers one family and keeps junior cards for minors
+    # (every client of the extract is an adult): a card holder is never offered
+    # another tier, and nobody a junior card, while cards still reach non-holders
+    specs = load_specs(*sorted(MAPPINGS.glob("*.yaml")))
+    load_extract(db, extract, specs, pii_key=KEY, rejects_dir=tmp_path / "r")
+    result = compute_crosssell(db, as_of=date(1999, 3, 31))
+    assert result.recommendations > 0
+    rows = db.run_statement(
+        "MATCH (c:Customer)-[r:RECOMMENDED]->(p:Product {family: 'card'})"
+        " RETURN c.customer_id AS customer, p.product_id AS product,"
+        " EXISTS { (c)-[:OWNS]->(:Account)-[:OF_PRODUCT]->(:Product {family: 'card'}) } AS holds"
+    )
+    assert rows, "cards are recommended to customers without one"
+    assert not [r for r in rows if r["holds"]]
+    assert not [r for r in rows if r["product"] == "CARD_JUNIOR"]
+    # the same run without the catalogue's family offers other tiers to card holders
+    db.run_statement("MATCH (p:Product {family: 'card'}) REMOVE p.family", write=True)
+    compute_crosssell(db, as_of=date(1999, 3, 31))
+    again = db.run_statement(
+        "MATCH (c:Customer)-[:RECOMMENDED]->(p:Product {category: 'card'})"
+        " WHERE EXISTS { (c)-[:OWNS]->(:Account)-[:OF_PRODUCT]->(:Product {category: 'card'}) }"
+        " RETURN count(*) AS n"
+    )
+    assert again[0]["n"] > 0

@@ -133,7 +133,12 @@ def _ties(n: int = 40) -> pd.DataFrame:
 def _plan(**kw: object) -> object:
     request = CampaignRequest(product_id="P", **kw)  # type: ignore[arg-type]
     return plan_from_frames(
-        _audience(), _ties(), request, CampaignConfig(simulations=50), "Card", date(2026, 1, 1)
+        _audience(),
+        _ties(),
+        request,
+        CampaignConfig(simulations=50, rm_tiers=("private", "wealth", "affluent")),
+        "Card",
+        date(2026, 1, 1),
     )
 
 

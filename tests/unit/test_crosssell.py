@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import numpy as np
@@ -14,20 +15,23 @@ from hypothesis.extra.numpy import arrays
 
 from crm_graph.analytics.churn import balances_from_lists
 from crm_graph.analytics.crosssell import (
-    DEFAULT_RULES,
     CrossSellConfig,
     CrossSellData,
-    ProductRule,
     _sequence_shares,
     candidates,
     compute_signals,
-    customer_limits,
-    rules_from_mapping,
     strongest_neighbours,
     superset_shares,
 )
+from crm_graph.analytics.eligibility import (
+    DEFAULT_RULES,
+    ProductRule,
+    customer_limits,
+    rules_from_mapping,
+)
 from crm_graph.analytics.evaluate import ranking_at_k
 from crm_graph.errors import ConfigError
+from crm_graph.ingest.targets import PRODUCT_BOUNDS, TARGETS
 
 
 @settings(max_examples=60, deadline=None)
@@ -287,3 +291,10 @@ def test_strongest_neighbours_is_the_argmax_with_ties_to_the_lowest(
         shape=(n, n),
     )
     np.testing.assert_array_equal(strongest_neighbours(half, weight), expected)
+
+
+def test_the_catalogue_can_state_every_bound_a_rule_has() -> None:
+    bounds = tuple(f.name for f in dataclasses.fields(ProductRule))
+    assert bounds == PRODUCT_BOUNDS
+    assert set(bounds) <= set(TARGETS["products"].fields)
+    assert {"family", "stackable"} <= set(TARGETS["products"].fields)

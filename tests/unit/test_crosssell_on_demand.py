@@ -343,3 +343,58 @@ def test_a_new_customer_is_scored_from_their_ties() -> None:
     # the tie moves the score: the graph signals reach a customer the batch never saw
     assert got["CARD"]["score"] != alone["CARD"]["score"]
     assert all(r["reasons"] for r in got.values())
+
+
+@pytest.fixture(scope="module")
+def family_batch() -> tuple[CrossSellData, np.ndarray, ScoringContext]:
+    """The bank with a catalogue that declares families and a bound of its own."""
+    data = _bank(seed=5)
+    products = data.products.assign(
+        # current and deposit accounts one family; loans stack on a card, not the reverse
+        family=["account", "credit", "credit", None, None, "account"],
+        stackable=[False, False, True, None, None, False],
+        min_age=[None, None, None, 30, None, None],
+    )
+    data = CrossSellData(
+        data.customers, products, data.holdings, data.ties, data.offers, data.balances
+    )
+    config = CrossSellConfig()
+    model = train(data, AS_OF, config)
+    signals = compute_signals(data, AS_OF, config)
+    scores, _ = recommend(data, model, signals, config, OFFERS_SINCE)
+    context = scoring_context(data, model, signals, config, "2026-01-02T00:00:00+00:00")
+    return data, scores, ScoringContext.from_bytes(context.to_bytes())
+
+
+def test_families_and_catalogue_bounds_hold_in_batch_and_alone(
+    family_batch: tuple[CrossSellData, np.ndarray, ScoringContext],
+) -> None:
+    data, scores, context = family_batch
+    assert context.families == ["account", "credit", "credit", "", "", "account"]
+    ids = data.customers["customer_id"].tolist()
+    column = {p: j for j, p in enumerate(context.product_ids)}
+    age = (AS_OF - pd.to_datetime(data.customers["birth_date"]).dt.date).map(
+        lambda d: d.days / 365.25 if pd.notna(d) else np.nan
+    )
+    person = data.customers["kind"].eq("person")
+    checked = {"DEP": 0, "LOAN": 0, "WEALTH": 0}
+    for i, cid in enumerate(ids):
+        held = set(_live(data, cid, AS_OF.isoformat()))
+        batch_offers = {p for p, j in column.items() if np.isfinite(scores[i, j])}
+        alone = {r["product_id"] for r in score_customer(context, _ego(data, cid), k=10)}
+        assert alone <= batch_offers, cid
+        for offers in (batch_offers, alone):
+            if "CUR" in held:  # the other member of the account family is never offered
+                assert "DEP" not in offers
+            if "LOAN" in held:  # nor a card to a borrower: cards do not stack
+                assert "CARD" not in offers
+            if person.iloc[i] and age.iloc[i] < 29.9:  # the catalogue's own bound
+                assert "WEALTH" not in offers
+        checked["DEP"] += "CUR" not in held and "DEP" in batch_offers
+        checked["LOAN"] += "CARD" in held and "LOAN" in batch_offers
+        checked["WEALTH"] += person.iloc[i] and age.iloc[i] >= 30 and "WEALTH" in batch_offers
+    # the families block only what they should: deposits reach those without a current
+    # account, loans (stackable) reach card holders, wealth reaches persons of 30 and over
+    assert checked["DEP"] > 0
+    assert checked["LOAN"] > 0
+    assert checked["WEALTH"] > 0

@@ -86,3 +86,34 @@ def test_extra_properties_only_where_a_node_takes_them(tmp_path: Path) -> None:
     )
     with pytest.raises(MappingError, match="extra propert"):
         load_specs(*_specs(tmp_path, bad))
+
+
+def test_a_static_catalogue_is_typed_and_checked(tmp_path: Path) -> None:
+    rows = (
+        "[{product_id: CARD, name: Card, family: card, stackable: false, min_age: 18},"
+        " {product_id: 7, name: 2025, max_risk_grade: 3}]"
+    )
+    specs = load_specs(*_specs(tmp_path, CARDS.replace("[{product_id: CARD, name: Card}]", rows)))
+    card, series = next(s for s in specs if s.system == "cards").static[0].rows
+    assert card == {"product_id": "CARD", "name": "Card", "family": "card",
+                    "stackable": False, "min_age": 18}  # fmt: skip
+    # numbers given for text fields are kept as their text
+    assert series == {"product_id": "7", "name": "2025", "max_risk_grade": 3}
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("{product_id: CARD, catagory: card}",
+         r"cards.yaml: static.0: rows.0: products take no field 'catagory' \(did you mean"),
+        ("{name: Card}", r"rows.0: products need 'product_id'"),
+        ("{product_id: CARD, stackable: yes please}", r"rows.0.stackable: expected true or false"),
+        ("{product_id: CARD, max_age: '17'}", r"rows.0.max_age: expected a whole number"),
+        ("{product_id: CARD, min_age: -1}", r"rows.0.min_age: expected a whole number"),
+        ("{product_id: CARD, name: true}", r"rows.0.name: expected text, not true"),
+    ],
+)  # fmt: skip
+def test_a_bad_static_row_names_its_place(tmp_path: Path, row: str, message: str) -> None:
+    paths = _specs(tmp_path, CARDS.replace("{product_id: CARD, name: Card}", row))
+    with pytest.raises(MappingError, match=message):
+        load_specs(*paths)

@@ -62,7 +62,7 @@ import json
 import math
 import secrets
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -74,13 +74,13 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, tie_weights
+from crm_graph.analytics.segments import read_tiers
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError, NotFoundError
 
 __all__ = [
     "DIGITAL_CHANNELS",
     "GROUPS",
-    "RM_TIERS",
     "CampaignConfig",
     "CampaignPlan",
     "CampaignRequest",
@@ -100,7 +100,6 @@ __all__ = [
 
 Array = npt.NDArray[Any]
 GROUPS = ("seed", "target", "control")
-RM_TIERS = frozenset({"private", "wealth", "affluent"})
 DIGITAL_CHANNELS = ("mobile_banking", "online_banking", "corporate_banking", "call_center")
 RM_CHANNEL = "relationship_manager"
 Z90 = 1.6448536269514722  # two-sided 90% normal quantile
@@ -177,6 +176,9 @@ class CampaignConfig:
     simulations: int = 200
     seed: int = 42
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # persons of these tiers are contacted by their RM (companies with an RM always);
+    # None: every tier above the base of the last segments run (plan_campaign reads it)
+    rm_tiers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -372,12 +374,14 @@ def compare_seeds(
 # ---------------------------------------------------------------- planning
 
 
-def _channel(row: Any, request: CampaignRequest, rm_left: dict[str, int]) -> tuple[str, bool]:
+def _channel(
+    row: Any, request: CampaignRequest, rm_left: dict[str, int], rm_tiers: tuple[str, ...]
+) -> tuple[str, bool]:
     """Pick the contact channel; True when it uses the RM's capacity."""
     if request.channel:
         return request.channel, False
     rm = row.rm_id
-    if rm and (row.kind == "company" or row.tier in RM_TIERS) and rm_left.get(rm, 0) > 0:
+    if rm and (row.kind == "company" or row.tier in rm_tiers) and rm_left.get(rm, 0) > 0:
         return RM_CHANNEL, True
     enrolled = set(row.channels or [])
     order: tuple[str, ...] = DIGITAL_CHANNELS
@@ -486,7 +490,7 @@ def plan_from_frames(
     def target(row: Any, group: str, rank: int, reasons: list[str]) -> Target:
         channel: str | None = None
         if group != "control":
-            channel, uses_rm = _channel(row, request, rm_left)
+            channel, uses_rm = _channel(row, request, rm_left, config.rm_tiers or ())
             if uses_rm:
                 rm_left[str(row.rm_id)] -= 1
             channels[channel] = channels.get(channel, 0) + 1
@@ -642,6 +646,9 @@ def plan_campaign(
     ties = pd.DataFrame(
         db.read("campaign/read_active_ties"), columns=["a", "b", "type", "amount", "count"]
     )
+    if config.rm_tiers is None:
+        tiers = read_tiers(db)
+        config = replace(config, rm_tiers=tiers.named if tiers else ())
     return plan_from_frames(audience, ties, request, config, product, today)
 
 

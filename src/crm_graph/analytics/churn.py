@@ -50,6 +50,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, read_ties, tie_weights
+from crm_graph.analytics.segments import read_tiers
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError, NotFoundError
 
@@ -57,6 +58,7 @@ Array = npt.NDArray[Any]
 
 __all__ = [
     "BALANCE_COLUMNS",
+    "CATALOGUE_COLUMNS",
     "CONTACT_COLUMNS",
     "CUSTOMER_COLUMNS",
     "GRAPH_FEATURES",
@@ -201,7 +203,8 @@ class ChurnConfig:
     influence_boost: float = 2.0
     seed: int = 42
     drivers: int = 3
-    high_value_tiers: tuple[str, ...] = ("private", "wealth")
+    # None: the high-value tiers of the last segments run (segments.Tiers.high)
+    high_value_tiers: tuple[str, ...] | None = None
     at_risk_quantile: float = 0.9
 
 
@@ -399,6 +402,19 @@ HOLDING_COLUMNS: dict[str, str] = {
     "opened_on": "string",
     "closed_on": "string",
 }
+#: Columns of :attr:`CustomerBase.products`: the catalogue as ``analytics/read_products``
+#: returns it (family, stackable and the eligibility bounds null where not given).
+CATALOGUE_COLUMNS = [
+    "product_id",
+    "name",
+    "category",
+    "eligible",
+    "family",
+    "stackable",
+    "min_age",
+    "max_age",
+    "max_risk_grade",
+]
 #: Columns of :attr:`ChurnData.products` per date (:func:`products_as_of`).
 PRODUCT_COLUMNS = ["customer_id", "categories", "closed_6m", "opened_6m"]
 _CONTACT_TYPES = {
@@ -421,7 +437,7 @@ class CustomerBase:
     ties: pd.DataFrame  # a, b, type, amount, count
     balances: pd.DataFrame  # BALANCE_COLUMNS: one row per customer and month
     holdings: pd.DataFrame  # HOLDING_COLUMNS: one row per account
-    products: pd.DataFrame  # product_id, name, category, eligible: the catalogue
+    products: pd.DataFrame  # CATALOGUE_COLUMNS: the product catalogue
 
 
 def read_customer_base(db: Database) -> CustomerBase:
@@ -454,7 +470,7 @@ def read_customer_base(db: Database) -> CustomerBase:
             ties.result(),
             balances.result(),
             holdings.result(),
-            products.result()[["product_id", "name", "category", "eligible"]],
+            products.result()[CATALOGUE_COLUMNS],
         )
     if base.customers.empty:
         raise ConfigError("the graph has no customers: run `crm-graph load` first")
@@ -967,6 +983,14 @@ def retention_priority(
     return out
 
 
+def _high_value_tiers(db: Database, config: ChurnConfig) -> tuple[str, ...]:
+    """Return the configured high-value tiers, else those of the last segments run."""
+    if config.high_value_tiers is not None:
+        return config.high_value_tiers
+    tiers = read_tiers(db)
+    return tiers.high if tiers else ()
+
+
 def compute_churn(
     db: Database,
     config: ChurnConfig | None = None,
@@ -1018,7 +1042,7 @@ def compute_churn(
         scored["churn_risk"], scored["value_score"], scored["influence_pct"]
     )
     threshold = float(scored["churn_risk"].quantile(config.at_risk_quantile)) if len(scored) else 1
-    high = scored["tier"].isin(config.high_value_tiers) & (scored["churn_risk"] >= threshold)
+    high = scored["tier"].isin(_high_value_tiers(db, config)) & (scored["churn_risk"] >= threshold)
     rows = [
         {
             "customer_id": str(cid),

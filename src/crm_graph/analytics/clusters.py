@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from crm_graph.analytics.segments import TierConfig, Tiers, read_tiers
 from crm_graph.db import Database, has_gds
 from crm_graph.errors import ConfigError
 
@@ -577,6 +578,7 @@ def cluster_label(
     tiers: dict[str, int],
     churn_rate: float,
     overall_churn_rate: float,
+    tier_names: tuple[str, ...] | None = None,
 ) -> str:
     """Describe a cluster in a few words from its dominant traits.
 
@@ -585,9 +587,13 @@ def cluster_label(
     ties and employs at least a quarter of the members, ``business network around
     <company>`` (the main employer) when payroll or money flows dominate otherwise,
     ``household network``, ``guarantee circle``, ``referral network``; the second the tier
-    mix (``wealth-heavy`` when private and wealth customers are at least 30%,
-    ``affluent`` from 40% affluent, else ``mass-market``); ``churn-prone`` is added
-    when the churn rate is at least 10% and twice the bank's.
+    mix, in the bank's tier names (``tier_names``, highest first, the base tier last;
+    default: :class:`~crm_graph.analytics.segments.TierConfig`'s): ``<tier>-heavy``
+    after the lowest high-value tier when the high-value tiers (every named tier but
+    the lowest) hold at least 30% of the members (``wealth-heavy`` by default), the
+    lowest named tier's name from 40% of it (``affluent``), else ``<base>-market``
+    (``mass-market``); ``churn-prone`` is added when the churn rate is at least 10% and
+    twice the bank's.
 
     Parameters
     ----------
@@ -616,6 +622,8 @@ def cluster_label(
     'household network, wealth-heavy, churn-prone'
     >>> cluster_label(1, {}, {}, {"mass": 1}, 0.0, 0.05)
     'unconnected customer, mass-market'
+    >>> cluster_label(3, {}, {}, {"gold": 2, "basic": 1}, 0.0, 0.05, ("gold", "silver", "basic"))
+    'loosely tied group, gold-heavy'
     """
     total = sum(ties.values())
     if size <= 1 or total == 0:
@@ -628,14 +636,15 @@ def cluster_label(
             kind = f"payroll cluster of {employer[0]}"
         elif employer and dominant in ("EMPLOYS", "TRANSFERS"):
             kind = f"business network around {employer[0]}"
+    order = Tiers(tier_names or TierConfig().names, "")
     members = max(sum(tiers.values()), 1)
-    high = (tiers.get("private", 0) + tiers.get("wealth", 0)) / members
-    if high >= 0.3:
-        mix = "wealth-heavy"
-    elif tiers.get("affluent", 0) / members >= 0.4:
-        mix = "affluent"
+    high = sum(tiers.get(t, 0) for t in order.high) / members
+    if order.high and high >= 0.3:
+        mix = f"{order.high[-1]}-heavy"
+    elif order.named and tiers.get(order.named[-1], 0) / members >= 0.4:
+        mix = order.named[-1]
     else:
-        mix = "mass-market"
+        mix = f"{order.base}-market"
     parts = [kind, mix]
     if churn_rate >= 0.1 and churn_rate >= 2 * overall_churn_rate:
         parts.append("churn-prone")
@@ -643,7 +652,11 @@ def cluster_label(
 
 
 def profile_clusters(
-    members: pd.DataFrame, ties: pd.DataFrame, top: int = 3, overall_churn_rate: float | None = None
+    members: pd.DataFrame,
+    ties: pd.DataFrame,
+    top: int = 3,
+    overall_churn_rate: float | None = None,
+    tier_names: tuple[str, ...] | None = None,
 ) -> list[ClusterProfile]:
     """Build cluster profiles from members and intra-cluster ties.
 
@@ -658,6 +671,8 @@ def profile_clusters(
         Influencers listed per cluster.
     overall_churn_rate : float, optional
         The bank's churn rate for labels (default: the rate among ``members``).
+    tier_names : tuple of str, optional
+        The tiers, highest first, for the labels (:func:`cluster_label`).
 
     Returns
     -------
@@ -738,7 +753,9 @@ def profile_clusters(
             ClusterProfile(
                 community=key,
                 size=size,
-                label=cluster_label(size, tie, top_of.get(key, {}), tier, rate, overall),
+                label=cluster_label(
+                    size, tie, top_of.get(key, {}), tier, rate, overall, tier_names
+                ),
                 tiers=tier,
                 aum=round(float(aum), 2),
                 fee_income=round(float(fees), 2),
@@ -782,10 +799,12 @@ def cluster_profiles(
     list of ClusterProfile
         Largest first; empty when no clusters are computed (or ``community`` is unknown).
     """
+    stored = read_tiers(db)
+    names = stored.names if stored else None
     if community is None:
         members = pd.DataFrame(db.read("analytics/read_cluster_members"), columns=_MEMBER_COLUMNS)
         ties = pd.DataFrame(db.read("analytics/read_cluster_ties"), columns=_TIE_COLUMNS)
-        return profile_clusters(members, ties, top=top)
+        return profile_clusters(members, ties, top=top, tier_names=names)
     members = pd.DataFrame(
         db.read("analytics/read_community_members", community=community), columns=_MEMBER_COLUMNS
     )
@@ -793,7 +812,9 @@ def cluster_profiles(
         db.read("analytics/read_community_ties", community=community), columns=_TIE_COLUMNS
     )
     overall = db.read("analytics/read_churn_rate")[0]["churn_rate"]
-    return profile_clusters(members, ties, top=top, overall_churn_rate=float(overall or 0.0))
+    return profile_clusters(
+        members, ties, top=top, overall_churn_rate=float(overall or 0.0), tier_names=names
+    )
 
 
 def store_cluster_profiles(db: Database, profiles: list[ClusterProfile], min_size: int = 2) -> int:

@@ -35,14 +35,10 @@ date, labels = products opened in the window up to ``as_of``. Then every active
 customer is scored with signals as of ``as_of``. Products opened too rarely to learn
 from are ranked by their recent adoption rate.
 
-**Eligibility and suppression** (:func:`candidates`). Eligibility: the product's
-``eligible`` (person, company, both); not already held; active customers only
-(churned ones get nothing); the :class:`ProductRule` of the product or its category
-(``CrossSellConfig.rules``, :data:`DEFAULT_RULES`): a person's age on the scoring
-date (from ``birth_date``, else the ``age`` a source gave) within ``min_age`` and
-``max_age``, and the customer's credit ``risk_grade`` (1 lowest risk, 5 highest) at
-most ``max_risk_grade``. A customer whose age or grade is unknown is not held back
-by that rule. Suppression: no product offered to the customer in the last
+**Eligibility and suppression** (:func:`candidates`). Eligibility is
+:mod:`crm_graph.analytics.eligibility` (the product's kind, holdings and families,
+the catalogue's bounds and the category rules, active customers), shared with
+on-demand scoring. Suppression: no product offered to the customer in the last
 ``offer_suppression_days``, and nothing at all for a customer who refused marketing
 (``marketing_consent`` false; ``respect_consent``).
 
@@ -86,11 +82,21 @@ from crm_graph.analytics.churn import (
     tie_matrix,
 )
 from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, normalize_weights, tie_weight
+from crm_graph.analytics.eligibility import (
+    DEFAULT_RULES,
+    PROFILE_COLUMNS,
+    ProductRule,
+    active_on,
+    allowed,
+    catalogue_bounds,
+    customer_limits,
+    family_codes,
+    rule_limits,
+)
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 
 __all__ = [
-    "DEFAULT_RULES",
     "FEATURES",
     "HOLDING_COLUMNS",
     "SIGNALS",
@@ -98,13 +104,11 @@ __all__ = [
     "CrossSellConfig",
     "CrossSellData",
     "CrossSellResult",
-    "ProductRule",
     "ScoringContext",
     "Signals",
     "balance_level",
     "blend_features",
     "candidates",
-    "customer_limits",
     "compute_crosssell",
     "compute_signals",
     "explain_pairs",
@@ -112,8 +116,6 @@ __all__ = [
     "holdings_at",
     "read_crosssell_data",
     "read_scoring_context",
-    "rule_limits",
-    "rules_from_mapping",
     "recommend",
     "recommend_customer",
     "save_scoring_context",
@@ -129,101 +131,6 @@ __all__ = [
 
 Array = npt.NDArray[Any]
 SIGNALS = ("similar", "sequence", "social", "walk")
-
-
-@dataclass(frozen=True)
-class ProductRule:
-    """Who may be recommended a product; None means no limit.
-
-    Ages (whole years on the scoring date) apply to persons only; the risk grade (the
-    bank's internal credit grade, 1 lowest risk to 5 highest) to every customer.
-
-    Examples
-    --------
-    >>> ProductRule(min_age=18, max_risk_grade=3)
-    ProductRule(min_age=18, max_age=None, max_risk_grade=3)
-    """
-
-    min_age: int | None = None
-    max_age: int | None = None
-    max_risk_grade: int | None = None
-
-
-#: Rules by product category (or product id; a product's own rule wins over its
-#: category's). Credit needs an adult of working age at a grade of 3 or better (a
-#: mortgage or loan must be repaid before retirement); investment products need an
-#: adult; agency insurance stops at 70.
-DEFAULT_RULES: dict[str, ProductRule] = {
-    "loan": ProductRule(min_age=18, max_age=65, max_risk_grade=3),
-    "card": ProductRule(min_age=18, max_age=70, max_risk_grade=3),
-    "wealth": ProductRule(min_age=18),
-    "fund_agency": ProductRule(min_age=18),
-    "insurance_agency": ProductRule(min_age=18, max_age=70),
-}
-
-
-_RULE_FIELDS = ("min_age", "max_age", "max_risk_grade")
-
-
-def rules_from_mapping(settings: Any) -> dict[str, Any]:
-    """Turn a rules file's content into :class:`CrossSellConfig` arguments.
-
-    The file (YAML or JSON) has ``rules``, a mapping from a product id or category to
-    its bounds, each merged over :data:`DEFAULT_RULES` (``null`` drops a default
-    rule), and optionally ``respect_consent``.
-
-    Parameters
-    ----------
-    settings : mapping
-        The parsed file.
-
-    Returns
-    -------
-    dict
-        ``rules`` and, when given, ``respect_consent``.
-
-    Raises
-    ------
-    ConfigError
-        For an unknown key or field, or a bound that is not a whole number.
-
-    Examples
-    --------
-    >>> out = rules_from_mapping({"rules": {"card": {"max_risk_grade": 2},
-    ...                                     "wealth": None},
-    ...                           "respect_consent": False})
-    >>> out["rules"]["card"], "wealth" in out["rules"], out["respect_consent"]
-    (ProductRule(min_age=None, max_age=None, max_risk_grade=2), False, False)
-    """
-    if not isinstance(settings, dict):
-        raise ConfigError("cross-sell rules: expected a mapping with 'rules'")
-    unknown = sorted(set(settings) - {"rules", "respect_consent"})
-    if unknown:
-        raise ConfigError(f"cross-sell rules: unknown key {unknown[0]!r}")
-    out: dict[str, Any] = {}
-    rules = dict(DEFAULT_RULES)
-    given = settings.get("rules") or {}
-    if not isinstance(given, dict):
-        raise ConfigError("cross-sell rules: 'rules' must map products or categories to bounds")
-    for key, bounds in given.items():
-        if bounds is None:
-            rules.pop(str(key), None)
-            continue
-        if not isinstance(bounds, dict):
-            raise ConfigError(f"cross-sell rule {key!r}: expected min_age, max_age, max_risk_grade")
-        bad = sorted(set(bounds) - set(_RULE_FIELDS))
-        if bad:
-            raise ConfigError(f"cross-sell rule {key!r}: unknown field {bad[0]!r}")
-        for name, value in bounds.items():
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise ConfigError(f"cross-sell rule {key!r}: {name} must be a whole number")
-        rules[str(key)] = ProductRule(**bounds)
-    out["rules"] = rules
-    if "respect_consent" in settings:
-        if not isinstance(settings["respect_consent"], bool):
-            raise ConfigError("cross-sell rules: respect_consent must be true or false")
-        out["respect_consent"] = settings["respect_consent"]
-    return out
 
 
 @dataclass(frozen=True)
@@ -712,80 +619,6 @@ def tie_types_of(ids: pd.Index, ties: pd.DataFrame, a: Array, b: Array) -> Array
     return out
 
 
-#: Customer columns behind the product rules and consent (:func:`customer_limits`).
-PROFILE_COLUMNS = ("birth_date", "age", "risk_grade", "marketing_consent")
-
-
-def rule_limits(
-    rules: dict[str, ProductRule], product_ids: list[str], categories: list[str]
-) -> Array:
-    """Return each product's bounds ``[P, 3]``: min age, max age, max risk grade (NaN: none).
-
-    A product's own rule wins over its category's.
-
-    Examples
-    --------
-    >>> rule_limits({"loan": ProductRule(min_age=18, max_risk_grade=3)},
-    ...             ["LOAN_X", "DEP_Y"], ["loan", "deposit"]).tolist()
-    [[18.0, nan, 3.0], [nan, nan, nan]]
-    """
-    out = np.full((len(product_ids), 3), np.nan)
-    for j, (pid, category) in enumerate(zip(product_ids, categories, strict=True)):
-        rule = rules.get(pid) or rules.get(category)
-        if rule is not None:
-            bounds = (rule.min_age, rule.max_age, rule.max_risk_grade)
-            out[j] = [np.nan if b is None else float(b) for b in bounds]
-    return out
-
-
-def customer_limits(customers: pd.DataFrame, as_of: date) -> tuple[Array, Array, Array]:
-    """Return each customer's age, risk grade (NaN when unknown) and marketing refusal.
-
-    The age is a person's whole years on ``as_of`` from ``birth_date``, else the
-    ``age`` column (a source's stated age); NaN for companies. ``marketing_consent``
-    false (or ``'false'``, ``'N'``) is a refusal; missing columns count as unknown.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"kind": ["person", "person", "company"],
-    ...                       "birth_date": ["2000-06-30", None, "1990-01-01"],
-    ...                       "age": [None, 40, None], "risk_grade": [2, None, 4],
-    ...                       "marketing_consent": [True, "false", None]})
-    >>> age, grade, refused = customer_limits(frame, date(2026, 6, 29))
-    >>> age.tolist(), grade.tolist(), refused.tolist()
-    ([25.0, 40.0, nan], [2.0, nan, 4.0], [False, True, False])
-    """
-    n = len(customers)
-
-    def column(name: str) -> pd.Series:
-        if name in customers.columns:
-            return customers[name].reset_index(drop=True)
-        return pd.Series([None] * n, dtype=object)
-
-    born = pd.to_datetime(column("birth_date"), errors="coerce", format="%Y-%m-%d")
-    before = (born.dt.month > as_of.month) | (
-        (born.dt.month == as_of.month) & (born.dt.day > as_of.day)
-    )
-    counted = (as_of.year - born.dt.year - before.astype(float)).to_numpy(dtype=float)
-    stated = pd.to_numeric(column("age"), errors="coerce").to_numpy(dtype=float)
-    age: Array = np.where(np.isnan(counted), stated, counted)
-    age[column("kind").eq("company").to_numpy()] = np.nan
-    grade = pd.to_numeric(column("risk_grade"), errors="coerce").to_numpy(dtype=float)
-    consent = column("marketing_consent").astype(str).str.lower()
-    refused = consent.isin(("false", "n", "0", "no")).to_numpy()
-    return age, grade, refused
-
-
-def _within_limits(limits: Array, age: Array, grade: Array) -> Array:
-    """``[N, P]``: whose age and grade the products' bounds allow (unknown passes)."""
-    with np.errstate(invalid="ignore"):
-        low = age[:, None] < limits[None, :, 0]
-        high = age[:, None] > limits[None, :, 1]
-        risky = grade[:, None] > limits[None, :, 2]
-    out: Array = ~(low | high | risky)
-    return out
-
-
 def candidates(
     data: CrossSellData,
     signals: Signals,
@@ -813,34 +646,26 @@ def candidates(
     -------
     ndarray of bool
         ``[customers, products]``: eligible by kind (the product's ``eligible``) and by
-        the product rules (age, risk grade), not held, active customer, and not
+        the product rules (age, risk grade), not held, no other member of its family
+        held unless it is stackable (:func:`family_blocked`), active customer, and not
         suppressed.
     """
     config = config or CrossSellConfig()
     c = data.customers
     p = data.products
-    company = c["kind"].eq("company").to_numpy()
-    eligible = p["eligible"].fillna("both").to_numpy()
-    ok = np.ones(signals.held.shape, dtype=bool)
-    ok &= ~((eligible == "person")[None, :] & company[:, None])
-    ok &= ~((eligible == "company")[None, :] & ~company[:, None])
-    ok &= signals.held == 0
     limits = rule_limits(
         config.rules,
         p["product_id"].astype(str).tolist(),
         p["category"].fillna("").astype(str).tolist(),
+        catalogue_bounds(p),
     )
     age, grade, refused = customer_limits(c, signals.as_of)
-    ok &= _within_limits(limits, age, grade)
+    company = c["kind"].eq("company").to_numpy()
+    eligible = p["eligible"].fillna("both").astype(str).tolist()
+    ok = allowed(signals.held, company, eligible, limits, age, grade, family_codes(p))
     if suppress and config.respect_consent:
         ok &= ~refused[:, None]
-    churned_on = pd.to_datetime(c["churned_on"], errors="coerce")
-    gone = c["status"].eq("churned") & (
-        churned_on.isna() | (churned_on < pd.Timestamp(signals.as_of))
-    )
-    ok &= ~gone.to_numpy()[:, None]
-    since = pd.to_datetime(c["since"], errors="coerce")
-    ok &= (since.isna() | (since < pd.Timestamp(signals.as_of))).to_numpy()[:, None]
+    ok &= active_on(c, signals.as_of)[:, None]
     if suppress and offers_since is not None and len(data.offers):
         o = data.offers[
             (data.offers["at"] >= offers_since.isoformat())
@@ -1414,6 +1239,9 @@ class ScoringContext:
     superset_holds: Array  # [2, 2^P, P]
     co_holding: Array  # [P, P]: product -> co-holder -> product, normalised
     influence_grid: Array  # INFLUENCE_GRID quantiles of influence over all customers
+    families: list[str] = field(default_factory=list)  # empty text: no family
+    stackable: list[bool] = field(default_factory=list)
+    bounds: Array | None = None  # [P, 3]: the catalogue's own bounds (catalogue_bounds)
 
     def to_bytes(self) -> bytes:
         """Serialise to a compressed ``.npz`` (arrays and a JSON header; no pickle)."""
@@ -1435,6 +1263,8 @@ class ScoringContext:
             "product_names": self.product_names,
             "eligible": self.eligible,
             "categories": self.categories,
+            "families": self.families,
+            "stackable": self.stackable,
             "fitted": [b is not None for b in self.blends],
         }
         p, f = len(self.product_ids), len(FEATURES)
@@ -1456,8 +1286,15 @@ class ScoringContext:
             superset_holds=self.superset_holds,
             co_holding=self.co_holding,
             influence_grid=self.influence_grid,
+            bounds=self.own_bounds(),
         )
         return buffer.getvalue()
+
+    def own_bounds(self) -> Array:
+        """Return the catalogue's own bounds ``[P, 3]`` (NaN where none were stored)."""
+        if self.bounds is None:
+            return np.full((len(self.product_ids), 3), np.nan)
+        return self.bounds
 
     @classmethod
     def from_bytes(cls, payload: bytes) -> ScoringContext:
@@ -1487,6 +1324,10 @@ class ScoringContext:
                 superset_holds=z["superset_holds"],
                 co_holding=z["co_holding"],
                 influence_grid=z["influence_grid"],
+                # a context stored before families and catalogue bounds has none
+                families=header.get("families") or [""] * len(header["product_ids"]),
+                stackable=header.get("stackable") or [False] * len(header["product_ids"]),
+                bounds=z["bounds"] if "bounds" in z.files else None,
             )
 
 
@@ -1534,6 +1375,11 @@ def scoring_context(
         superset_holds=np.stack(holds),
         co_holding=_co_holding(held),
         influence_grid=grid.astype(float),
+        families=data.products["family"].fillna("").astype(str).tolist()
+        if "family" in data.products.columns
+        else [""] * len(data.products),
+        stackable=family_codes(data.products)[1].tolist(),
+        bounds=catalogue_bounds(data.products),
     )
 
 
@@ -1796,24 +1642,23 @@ def _latest_balance(customer: dict[str, Any], as_of: date) -> float:
 def _allowed_one(
     context: ScoringContext, c: dict[str, Any], held: Array, offered: set[str], as_of: date
 ) -> Array:
-    """:func:`candidates` for one customer."""
-    company = c.get("kind") == "company"
-    eligible = np.array(context.eligible)
-    ok: Array = held == 0
-    ok &= ~((eligible == "person") & company)
-    ok &= ~((eligible == "company") & (not company))
-    ok &= ~np.isin(np.array(context.product_ids), sorted(offered))
-    profile = pd.DataFrame([{col: c.get(col) for col in ("kind", *PROFILE_COLUMNS)}])
+    """:func:`candidates` for one customer (the same :func:`allowed` and :func:`active_on`)."""
+    names = ("kind", "status", "churned_on", "since", *PROFILE_COLUMNS)
+    profile = pd.DataFrame([{col: c.get(col) for col in names}])
     age, grade, refused = customer_limits(profile, as_of)
-    limits = rule_limits(context.config.rules, context.product_ids, context.categories)
-    ok &= _within_limits(limits, age, grade)[0]
+    limits = rule_limits(
+        context.config.rules, context.product_ids, context.categories, context.own_bounds()
+    )
+    families = [context.families or [""] * len(held), context.stackable or [False] * len(held)]
+    catalogue = pd.DataFrame({"family": families[0], "stackable": families[1]})
+    company = np.array([c.get("kind") == "company"])
+    ok: Array = allowed(
+        held[None, :], company, context.eligible, limits, age, grade, family_codes(catalogue)
+    )[0]
+    ok &= ~np.isin(np.array(context.product_ids), sorted(offered))
     if context.config.respect_consent and refused[0]:
         ok[:] = False
-    churned_on = _day(c.get("churned_on"))
-    if (c.get("status") or "active") == "churned" and (churned_on is None or churned_on < as_of):
-        ok[:] = False
-    since = _day(c.get("since"))
-    if since is not None and since >= as_of:
+    if not active_on(profile, as_of)[0]:
         ok[:] = False
     return ok
 

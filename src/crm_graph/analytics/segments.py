@@ -20,13 +20,18 @@ next 3% ``wealth``, the next 12% ``affluent``, the rest ``mass`` (a typical reta
 pyramid: private banking well under one customer in a hundred, wealth a few in a
 hundred, affluent about one in ten); a customer without assets is never above the
 base tier. A bank that tiers by amounts configures them (``CRM_TIERS`` =
-``private:6000000,wealth:1000000,affluent:200000``, in its own currency), and the
-names are the bank's own.
+``private:6000000,wealth:1000000,affluent:200000``, in its own currency). The names
+are the bank's own too (``platinum:1%,gold:5%,silver:20%,standard:rest``: the last,
+``rest``, names the base tier). Every run stores its tiers, highest first, so that the
+API, the campaign planner, churn, cluster labels and the report use the bank's
+vocabulary (:func:`read_tiers`).
 """
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -36,10 +41,9 @@ import pandas as pd
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 
-__all__ = ["TIER_NAMES", "TierConfig", "compute_segments", "score_and_tier"]
+__all__ = ["TierConfig", "Tiers", "compute_segments", "read_tiers", "score_and_tier"]
 
-#: the tiers above the base tier ``mass``, highest first
-TIER_NAMES = ("private", "wealth", "affluent")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
 @dataclass(frozen=True)
@@ -56,9 +60,11 @@ class TierConfig:
     (('wealth', 0.05), ('affluent', 0.2))
     >>> TierConfig.parse("private:6000000, wealth:1e6").thresholds
     (('private', 6000000.0), ('wealth', 1000000.0))
-    >>> TierConfig.parse("gold:5%")
+    >>> TierConfig.parse("gold:5%,silver:20%,standard:rest").names
+    ('gold', 'silver', 'standard')
+    >>> TierConfig.parse("Gold:5%")
     Traceback (most recent call last):
-    crm_graph.errors.ConfigError: tiers: 'gold' is not a tier; use private, wealth, affluent
+    crm_graph.errors.ConfigError: tiers: 'Gold' is not a tier name (lower-case letters, digits, _)
     >>> TierConfig.parse("a:5%,b:100")
     Traceback (most recent call last):
     crm_graph.errors.ConfigError: tiers: give every tier a share (5%) or an amount, not both
@@ -81,15 +87,29 @@ class TierConfig:
         }
     )
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Return every tier's name, highest first, the base tier last."""
+        named = self.thresholds or self.shares
+        return (*(name for name, _ in named), self.base_tier)
+
     @classmethod
     def parse(cls, text: str) -> TierConfig:
         """Read ``name:share%,...`` (relative) or ``name:amount,...`` (absolute), highest first.
 
-        The names are those the API, the campaign planner and the report know:
-        ``private``, ``wealth`` and ``affluent`` (everyone else is ``mass``).
+        A last item ``name:rest`` names the base tier (default ``mass``). Names are
+        lower-case letters, digits and ``_``, starting with a letter.
         """
         pairs = []
-        for item in text.split(","):
+        base = "mass"
+        items = [item.strip() for item in text.split(",")]
+        if items and items[-1].endswith(":rest"):
+            base = items.pop().removesuffix(":rest").strip()
+            if not _NAME.match(base):
+                raise ConfigError(
+                    f"tiers: {base!r} is not a tier name (lower-case letters, digits, _)"
+                )
+        for item in items:
             name, sep, value = item.strip().partition(":")
             if not sep or not name.strip() or not value.strip():
                 raise ConfigError(
@@ -107,18 +127,60 @@ class TierConfig:
             raise ConfigError("tiers: shares and amounts must be positive")
         names = [n for n, _ in pairs]
         for name in names:
-            if name not in TIER_NAMES:
-                raise ConfigError(f"tiers: {name!r} is not a tier; use {', '.join(TIER_NAMES)}")
-        if len(set(names)) < len(names):
+            if not _NAME.match(name):
+                raise ConfigError(
+                    f"tiers: {name!r} is not a tier name (lower-case letters, digits, _)"
+                )
+        if len(set(names) | {base}) < len(names) + 1:
             raise ConfigError("tiers: each tier once")
         if all(relative):
             shares = tuple((n, x / 100.0) for n, x in zip(names, numbers, strict=True))
             if sum(x for _, x in shares) >= 1.0:
                 raise ConfigError("tiers: the shares must add up to less than 100%")
-            return cls(shares=shares)
+            return cls(shares=shares, base_tier=base)
         if numbers != sorted(numbers, reverse=True):
             raise ConfigError("tiers: list the amounts highest first")
-        return cls(thresholds=tuple(zip(names, numbers, strict=True)), shares=())
+        return cls(thresholds=tuple(zip(names, numbers, strict=True)), shares=(), base_tier=base)
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """The tiers of the last segments run, as stored in the graph (:func:`read_tiers`).
+
+    Examples
+    --------
+    >>> t = Tiers(("private", "wealth", "affluent", "mass"), "2026-01-01T00:00:00+00:00")
+    >>> t.base, t.named, t.high
+    ('mass', ('private', 'wealth', 'affluent'), ('private', 'wealth'))
+    >>> Tiers(("gold", "standard"), "").high
+    ('gold',)
+    """
+
+    names: tuple[str, ...]  # highest first, the base tier last
+    computed_at: str
+
+    @property
+    def base(self) -> str:
+        """Return the base tier (everyone not in a named tier)."""
+        return self.names[-1]
+
+    @property
+    def named(self) -> tuple[str, ...]:
+        """Return the tiers above the base, highest first."""
+        return self.names[:-1]
+
+    @property
+    def high(self) -> tuple[str, ...]:
+        """Return the high-value tiers: every named tier but the lowest (or the only one)."""
+        return self.named[:-1] or self.named
+
+
+def read_tiers(db: Database) -> Tiers | None:
+    """Return the tiers the last segments run wrote, or None when it never ran."""
+    rows = db.read("analytics/read_tiers")
+    if not rows or not rows[0]["tiers"]:
+        return None
+    return Tiers(tuple(str(t) for t in rows[0]["tiers"]), str(rows[0]["computed_at"]))
 
 
 def score_and_tier(
@@ -235,4 +297,13 @@ def compute_segments(db: Database, config: TierConfig | None = None) -> dict[str
         "analytics/set_segments", rows, batch_size=10_000, computed_at=computed_at
     ):
         pass
+    config = config or TierConfig()
+    payload = {"shares": config.shares, "thresholds": config.thresholds, "base": config.base_tier}
+    db.write(
+        "analytics/merge_tiers",
+        tiers=list(config.names),
+        computed_at=computed_at,
+        as_of=computed_at[:10],
+        payload=json.dumps(payload).encode(),
+    )
     return {str(k): int(v) for k, v in scored["tier"].value_counts().items()}

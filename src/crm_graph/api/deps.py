@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
+from crm_graph.analytics.segments import Tiers, read_tiers
 from crm_graph.api.security import PII_ROLES, ApiKeys, Role, mask_name
 from crm_graph.config import Settings
 from crm_graph.db import Database
@@ -153,6 +154,28 @@ def decode_cursor(cursor: str, keys: tuple[str, ...]) -> dict[str, Any]:
 
 #: the command that writes each analysis's results
 _ANALYZE = {"churn": "churn", "clusters": "clusters", "crosssell": "crosssell"}
+
+
+def stored_tiers(db: Database) -> Tiers:
+    """Return the tiers of the last segments run; a 409 when segments never ran."""
+    tiers = read_tiers(db)
+    if tiers is None:
+        raise ApiError(
+            409,
+            "not_computed",
+            "no segments results in the graph yet: run `crm-graph analyze segments` first",
+        )
+    return tiers
+
+
+def check_tiers(db: Database, names: list[str], field: str) -> None:
+    """Raise a 422 naming the known tiers when one of ``names`` is not one of them."""
+    known = stored_tiers(db).names
+    for name in names:
+        if name not in known:
+            raise ApiError(
+                422, "validation", f"no tier {name!r}; the tiers are {', '.join(known)}", field
+            )
 
 
 def require_analysis(db: Database, analysis: str) -> None:

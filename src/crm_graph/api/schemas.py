@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -340,6 +340,18 @@ class ProductList(BaseModel):
     items: list[Product]
 
 
+#: A tier's name as ``CRM_TIERS`` allows it (the bank's own vocabulary).
+TierName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+
+class TiersOut(BaseModel):
+    """The service tiers of the last segments run."""
+
+    tiers: list[str] = Field(description="Highest first; the base tier last.")
+    base: str = Field(description="The tier of everyone not in a named tier.")
+    computed_at: str
+
+
 class CampaignIn(BaseModel):
     """A campaign to plan (see docs/campaigns.md)."""
 
@@ -348,8 +360,11 @@ class CampaignIn(BaseModel):
     product_id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,64}$", examples=["CARD_CREDIT"])
     budget: int = Field(ge=1, le=10_000, description="Customers to contact.", examples=[500])
     name: str | None = Field(default=None, max_length=120)
-    tiers: list[Literal["private", "wealth", "affluent", "mass"]] | None = Field(
-        default=None, max_length=4
+    tiers: list[TierName] | None = Field(
+        default=None,
+        max_length=16,
+        description="Only these tiers (`GET /v1/tiers` lists the bank's).",
+        examples=[["wealth", "affluent"]],
     )
     branch_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]{1,64}$")
     community: int | None = Field(default=None, ge=0, le=2**53)

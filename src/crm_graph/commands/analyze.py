@@ -44,7 +44,7 @@ def _weights(items: list[str]) -> dict[str, float]:
 
 
 def _rules(rules: Path | None) -> dict[str, Any]:
-    from crm_graph.analytics.crosssell import rules_from_mapping
+    from crm_graph.analytics.eligibility import rules_from_mapping
 
     if rules is None:
         return {}

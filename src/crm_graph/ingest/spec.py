@@ -383,10 +383,50 @@ class FileSpec(_Strict):
 
 
 class StaticSpec(_Strict):
-    """Rows written into a catalogue target from the mapping itself (e.g. a product list)."""
+    """Rows written into a catalogue target from the mapping itself (e.g. a product list).
+
+    Each row names fields of its target (docs/loading.md, targets). Values are text,
+    except a product's ``stackable`` (true or false) and its eligibility bounds
+    (``min_age``, ``max_age``, ``max_risk_grade``: whole numbers); a number given for
+    a text field is kept as its text.
+    """
 
     into: Literal["products", "branches", "competitors", "employees"]
-    rows: tuple[dict[str, str], ...] = Field(min_length=1)
+    rows: tuple[dict[str, str | bool | int | float | None], ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_rows(self) -> StaticSpec:
+        from crm_graph.ingest.targets import PRODUCT_BOUNDS, TARGETS
+
+        target = TARGETS[self.into]
+        typed: list[dict[str, Any]] = []
+        for i, row in enumerate(self.rows):
+            for name in row:
+                if name not in target.fields:
+                    close = difflib.get_close_matches(name, target.fields, n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ValueError(f"rows.{i}: {self.into} take no field {name!r}{hint}")
+            for name in target.required:
+                if row.get(name) in (None, ""):
+                    raise ValueError(f"rows.{i}: {self.into} need {name!r}")
+            out: dict[str, Any] = {}
+            for name, value in row.items():
+                if value is None:
+                    continue
+                if name == "stackable":
+                    if not isinstance(value, bool):
+                        raise ValueError(f"rows.{i}.stackable: expected true or false")
+                elif name in PRODUCT_BOUNDS:
+                    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                        raise ValueError(f"rows.{i}.{name}: expected a whole number, 0 or more")
+                elif isinstance(value, bool):
+                    raise ValueError(f"rows.{i}.{name}: expected text, not {str(value).lower()}")
+                else:
+                    value = str(value)
+                out[name] = value
+            typed.append(out)
+        object.__setattr__(self, "rows", tuple(typed))
+        return self
 
 
 class SystemSpec(_Strict):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["TARGETS", "Target", "target"]
+__all__ = ["PRODUCT_BOUNDS", "TARGETS", "Target", "target"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,10 @@ class Target:
         return self.required + self.optional
 
 
+#: a product's own eligibility bounds in the catalogue (cross-sell reads them: whole
+#: years of age for persons, the highest credit risk grade)
+PRODUCT_BOUNDS = ("min_age", "max_age", "max_risk_grade")
+
 _TIE_PROPS = ("kind", "count", "amount", "first_on", "last_on", "on", "relation", "purpose")
 
 TARGETS: dict[str, Target] = {
@@ -42,7 +46,7 @@ TARGETS: dict[str, Target] = {
             "load/upsert_products",
             0,
             ("product_id",),
-            ("name", "category", "family", "stackable", "eligible"),
+            ("name", "category", "family", "stackable", "eligible", *PRODUCT_BOUNDS),
         ),
         Target(
             "branches",

@@ -14,7 +14,15 @@ from crm_graph.analytics.campaign import (
     plan_campaign,
     record_campaign,
 )
-from crm_graph.api.deps import Caller, DbDep, decode_cursor, encode_cursor, require
+from crm_graph.api.deps import (
+    Caller,
+    DbDep,
+    check_tiers,
+    decode_cursor,
+    encode_cursor,
+    require,
+    stored_tiers,
+)
 from crm_graph.api.routes.customers import ERRORS
 from crm_graph.api.schemas import (
     CampaignIn,
@@ -23,8 +31,10 @@ from crm_graph.api.schemas import (
     CampaignResultsOut,
     CampaignSummary,
     CampaignTarget,
+    ErrorResponse,
     Product,
     ProductList,
+    TiersOut,
 )
 from crm_graph.api.security import Role
 
@@ -41,6 +51,15 @@ def products(db: DbDep, caller: Browsing) -> ProductList:
     return ProductList(items=[Product(**r) for r in db.read_autocommit("api/read_products")])
 
 
+@router.get(
+    "/v1/tiers", response_model=TiersOut, responses={**ERRORS, 409: {"model": ErrorResponse}}
+)
+def tiers(db: DbDep, caller: Browsing) -> TiersOut:
+    """List the service tiers of the last segments run, highest first (the bank's names)."""
+    found = stored_tiers(db)
+    return TiersOut(tiers=list(found.names), base=found.base, computed_at=found.computed_at)
+
+
 def _target(t: Target | dict[str, Any], caller: Caller) -> CampaignTarget:
     row = t if isinstance(t, dict) else asdict(t)
     fields: dict[str, Any] = {k: row.get(k) for k in CampaignTarget.model_fields}
@@ -49,12 +68,18 @@ def _target(t: Target | dict[str, Any], caller: Caller) -> CampaignTarget:
     return CampaignTarget.model_validate(fields)
 
 
-@router.post("/v1/campaigns", response_model=CampaignPlanOut, responses=ERRORS)
+@router.post(
+    "/v1/campaigns",
+    response_model=CampaignPlanOut,
+    responses={**ERRORS, 409: {"model": ErrorResponse}},
+)
 def plan(body: CampaignIn, db: DbDep, caller: Planner) -> CampaignPlanOut:
     """Plan a cross-sell campaign: targets, word-of-mouth seeds, control group, yield.
 
     Recorded in the graph (Campaign, PROMOTES, TARGETED) unless ``dry_run``.
     """
+    if body.tiers:
+        check_tiers(db, body.tiers, "tiers")
     request = CampaignRequest(
         product_id=body.product_id,
         budget=body.budget,

@@ -12,6 +12,7 @@ from crm_graph.api.deps import (
     ApiError,
     Caller,
     DbDep,
+    check_tiers,
     decode_cursor,
     encode_cursor,
     require,
@@ -33,7 +34,6 @@ from crm_graph.queries import run_query
 
 router = APIRouter(prefix="/v1/churn", tags=["churn"])
 Browsing = Annotated[Caller, Depends(require(Role.ANALYST, Role.MARKETING))]
-TIERS = ("private", "wealth", "affluent", "mass")
 #: Follow probabilities change only when the data does; re-estimated at most this often.
 PROBABILITY_TTL_S = 600.0
 
@@ -45,7 +45,8 @@ def at_risk(
     db: DbDep,
     caller: Browsing,
     tier: Annotated[
-        str | None, Query(pattern="^(private|wealth|affluent|mass)$", description="Only this tier.")
+        str | None,
+        Query(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="Only this tier (`GET /v1/tiers`)."),
     ] = None,
     min_value: Annotated[
         float, Query(ge=0.0, le=1.0, description="Minimum value score (0 to 1).")
@@ -56,6 +57,8 @@ def at_risk(
     ] = None,
 ) -> AtRiskPage:
     """Active customers by retention priority (risk x value x influence), with their RM."""
+    if tier is not None:
+        check_tiers(db, [tier], "tier")
     after = decode_cursor(cursor, ("p", "id")) if cursor else None
     try:
         position = (float(after["p"]), str(after["id"])) if after else None

@@ -43,8 +43,31 @@ async function loadProducts() {
     option.textContent = `${p.name || p.product_id} (${p.recommended.toLocaleString()} recommended)`;
     select.appendChild(option);
   }
-  const card = data.items.find((p) => p.product_id === "CARD_CREDIT");
-  if (card) select.value = card.product_id;
+  // preselect the product with the most recommendations
+  const best = data.items.reduce((a, b) => (b.recommended > (a ? a.recommended : -1) ? b : a), null);
+  if (best) select.value = best.product_id;
+}
+
+async function loadTiers() {
+  // the bank's own tiers, highest first, as the last segments run named them
+  const box = $("#tiers");
+  box.innerHTML = "";
+  let data;
+  try {
+    data = await api("/v1/tiers");
+  } catch (error) {
+    box.textContent = "no tiers yet (run crm-graph analyze segments)";
+    return;
+  }
+  for (const name of data.tiers) {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.name = "tier";
+    input.value = name;
+    label.append(input, ` ${name}`);
+    box.appendChild(label);
+  }
 }
 
 function bars(container, rows, best) {
@@ -210,14 +233,14 @@ async function start() {
     if (key() === state.loadedKey) return; // fill + change: load once per key
     state.loadedKey = key();
     localStorage.setItem("crmGraphKey", key());
-    loadProducts().then(() => say("ready"), (e) => say(String(e.message || e), true));
+    Promise.all([loadProducts(), loadTiers()]).then(() => say("ready"), (e) => say(String(e.message || e), true));
   });
   $("#plan-form").addEventListener("submit", plan);
   $("#download").addEventListener("click", download);
   for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => show(tab.dataset.view));
   if (key()) {
     state.loadedKey = key();
-    try { await loadProducts(); say("ready"); } catch (error) { say(String(error.message || error), true); }
+    try { await Promise.all([loadProducts(), loadTiers()]); say("ready"); } catch (error) { say(String(error.message || error), true); }
   } else {
     say("enter an API key (marketing or admin) to start");
   }
