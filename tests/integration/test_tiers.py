@@ -102,4 +102,4 @@ def test_the_api_lists_and_checks_the_banks_tiers(client: TestClient) -> None:
     assert any(t["channel"] == "relationship_manager" for t in with_rm)
     refused = client.post("/v1/campaigns", json={**body, "tiers": ["private"]}, headers=marketing)
     assert refused.status_code == 422
-    assert refused.json()["error"]["field"] == "tiers"
+    assert refused.json()["error"]["field"] == "tiers.0"

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_graph.analytics.campaign import (
+    DETAIL_COLUMNS,
     CampaignConfig,
     CampaignRequest,
     export_plan,
@@ -248,3 +249,28 @@ def test_export_csv_and_xlsx_neutralize_formulas(tmp_path: Path) -> None:
     assert not any(str(v).startswith("=") for v in names)
     with pytest.raises(ConfigError, match=r"\.csv or \.xlsx"):
         export_plan(plan, tmp_path / "plan.pdf")
+
+
+def test_details_read_for_the_chosen_customers_only_give_the_same_plan() -> None:
+    """plan_campaign reads names, reasons and channels only for the customers it chose."""
+    request = CampaignRequest(product_id="P", budget=12, seeds=3, control_share=0.2)
+    config = CampaignConfig(simulations=50, rm_tiers=("wealth",))
+    full = _audience()
+    asked: list[list[str]] = []
+
+    def details(ids: list[str]) -> pd.DataFrame:
+        asked.append(ids)
+        return full[full["customer_id"].isin(ids)][["customer_id", *DETAIL_COLUMNS]]
+
+    lean = full.drop(columns=list(DETAIL_COLUMNS))
+    whole = plan_from_frames(full, _ties(), request, config, "Card", date(2026, 1, 1))
+    split = plan_from_frames(lean, _ties(), request, config, "Card", date(2026, 1, 1), details)
+    assert len(asked) == 1
+    chosen = {t.customer_id for t in [*whole.contacts, *whole.control]}
+    assert set(asked[0]) == chosen
+
+    def shown(plan: object) -> list[tuple[object, ...]]:
+        people = [*plan.contacts, *plan.control]  # type: ignore[attr-defined]
+        return [(t.customer_id, t.group, t.name, t.channel, t.reasons) for t in people]
+
+    assert shown(split) == shown(whole)

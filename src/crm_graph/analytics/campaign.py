@@ -62,6 +62,7 @@ import json
 import math
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -73,12 +74,14 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, tie_weights
+from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, TIE_COLUMNS, tie_weights
 from crm_graph.analytics.segments import read_tiers
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError, NotFoundError
 
 __all__ = [
+    "AUDIENCE_COLUMNS",
+    "DETAIL_COLUMNS",
     "DIGITAL_CHANNELS",
     "GROUPS",
     "CampaignConfig",
@@ -100,6 +103,20 @@ __all__ = [
 
 Array = npt.NDArray[Any]
 GROUPS = ("seed", "target", "control")
+#: What planning reads of every customer of the audience (``campaign/read_audience``).
+AUDIENCE_COLUMNS = {
+    "customer_id": "string",
+    "kind": "string",
+    "tier": "string",
+    "influence": "float",
+    "community": "float",
+    "branch_id": "string",
+    "score": "float",
+    "rank": "float",
+    "rm_id": "string",
+}
+#: What a plan shows of the customers it chose (``campaign/read_audience_details``).
+DETAIL_COLUMNS = ("name", "reasons", "holds", "rm_name", "channels")
 DIGITAL_CHANNELS = ("mobile_banking", "online_banking", "corporate_banking", "call_center")
 RM_CHANNEL = "relationship_manager"
 Z90 = 1.6448536269514722  # two-sided 90% normal quantile
@@ -397,14 +414,15 @@ def plan_from_frames(
     config: CampaignConfig,
     product: str,
     today: date,
+    details: Callable[[list[str]], pd.DataFrame] | None = None,
 ) -> CampaignPlan:
     """Plan a campaign from an audience and the tie graph (no database).
 
     Parameters
     ----------
     audience : DataFrame
-        The columns of ``cypher/campaign/read_audience.cypher``, one row per customer
-        the campaign may contact.
+        One row per customer the campaign may contact: :data:`AUDIENCE_COLUMNS`, and
+        :data:`DETAIL_COLUMNS` unless ``details`` gives them.
     ties : DataFrame
         Ties among active customers: ``a``, ``b``, ``type``, ``amount``, ``count``.
     request : CampaignRequest
@@ -415,6 +433,10 @@ def plan_from_frames(
         The product's display name.
     today : date
         Planning date (the default start).
+    details : callable, optional
+        Given the ids of the customers chosen (seeds, targets, control), returns
+        ``customer_id`` and :data:`DETAIL_COLUMNS` for them (``plan_campaign`` reads
+        them from the graph for those few customers only).
 
     Returns
     -------
@@ -474,6 +496,13 @@ def plan_from_frames(
     if len(top) < n_targets + n_control:
         # a short pool keeps the planned share of control, not the planned count
         n_control = round(len(top) * request.control_share)
+    if details is not None:
+        # names, reasons, holdings and channels of the chosen customers only
+        chosen = sorted(seed_ids | set(top["customer_id"]))
+        extra = details(chosen).set_index("customer_id")
+        audience = audience.drop(columns=[c for c in DETAIL_COLUMNS if c in audience.columns])
+        audience = audience.join(extra[list(DETAIL_COLUMNS)], on="customer_id")
+        top = audience.iloc[pos[top["customer_id"]].to_numpy()]
     rng = np.random.default_rng(config.seed)
     held = (
         set(rng.choice(top["customer_id"].to_numpy(), size=n_control, replace=False).tolist())
@@ -614,42 +643,28 @@ def plan_campaign(
         if request.exclude_contacted_days
         else None
     )
-    audience = pd.DataFrame(
-        db.read(
-            "campaign/read_audience",
-            product_id=request.product_id,
-            tiers=list(request.tiers) if request.tiers else None,
-            branch_id=request.branch_id,
-            community=request.community,
-            channel=request.channel,
-            contacted_since=since,
-        ),
-        columns=[
-            "customer_id",
-            "name",
-            "kind",
-            "tier",
-            "influence",
-            "community",
-            "branch_id",
-            "score",
-            "rank",
-            "reasons",
-            "holds",
-            "rm_id",
-            "rm_name",
-            "channels",
-        ],
+    audience = db.read_lines(
+        "campaign/read_audience",
+        AUDIENCE_COLUMNS,
+        product_id=request.product_id,
+        tiers=list(request.tiers) if request.tiers else None,
+        branch_id=request.branch_id,
+        community=request.community,
+        channel=request.channel,
+        contacted_since=since,
     )
     if not db.read("campaign/read_scored")[0]["scored"]:
         raise ConfigError("no cross-sell scores in the graph: run `crm-graph analyze crosssell`")
-    ties = pd.DataFrame(
-        db.read("campaign/read_active_ties"), columns=["a", "b", "type", "amount", "count"]
-    )
+    ties = db.read_lines("campaign/read_active_ties", TIE_COLUMNS)
+
+    def details(ids: list[str]) -> pd.DataFrame:
+        rows = db.read("campaign/read_audience_details", ids=ids, product_id=request.product_id)
+        return pd.DataFrame(rows, columns=["customer_id", *DETAIL_COLUMNS])
+
     if config.rm_tiers is None:
         tiers = read_tiers(db)
         config = replace(config, rm_tiers=tiers.named if tiers else ())
-    return plan_from_frames(audience, ties, request, config, product, today)
+    return plan_from_frames(audience, ties, request, config, product, today, details)
 
 
 def record_campaign(db: Database, plan: CampaignPlan, planned_by: str) -> int:

@@ -168,13 +168,19 @@ def stored_tiers(db: Database) -> Tiers:
     return tiers
 
 
-def check_tiers(db: Database, names: list[str], field: str) -> None:
-    """Raise a 422 naming the known tiers when one of ``names`` is not one of them."""
+def check_tiers(db: Database, names: list[str], field: str, indexed: bool = False) -> None:
+    """Raise a 422 naming the known tiers when one of ``names`` is not one of them.
+
+    ``indexed``: the names are a list in the body; the error's field is ``field.<i>``.
+    """
     known = stored_tiers(db).names
-    for name in names:
+    for i, name in enumerate(names):
         if name not in known:
             raise ApiError(
-                422, "validation", f"no tier {name!r}; the tiers are {', '.join(known)}", field
+                422,
+                "validation",
+                f"no tier {name!r}; the tiers are {', '.join(known)}",
+                f"{field}.{i}" if indexed else field,
             )
 
 

@@ -79,7 +79,7 @@ def plan(body: CampaignIn, db: DbDep, caller: Planner) -> CampaignPlanOut:
     Recorded in the graph (Campaign, PROMOTES, TARGETED) unless ``dry_run``.
     """
     if body.tiers:
-        check_tiers(db, body.tiers, "tiers")
+        check_tiers(db, body.tiers, "tiers", indexed=True)
     request = CampaignRequest(
         product_id=body.product_id,
         budget=body.budget,
