@@ -19,7 +19,11 @@ from pydantic import SecretStr
 from tests.conftest import load_bank, raw_pii, run_cli, scratch_settings, serve_api
 
 from crm_graph.analytics.churn import follow_probabilities, what_if
-from crm_graph.analytics.crosssell import read_scoring_context, save_scoring_context
+from crm_graph.analytics.crosssell import (
+    MODEL_NAME,
+    read_scoring_context,
+    save_scoring_context,
+)
 from crm_graph.api import create_app
 from crm_graph.api.security import digest
 from crm_graph.audit import read_entries, search
@@ -187,7 +191,10 @@ def test_fresh_recommendations_need_a_model(
 ) -> None:
     context = read_scoring_context(session_db)
     assert context is not None
-    session_db.run_statement("MATCH (m:ScoringModel) DELETE m", write=True)
+    # the cross-sell model only (the segments run's tiers live on another ScoringModel)
+    session_db.run_statement(
+        "MATCH (m:ScoringModel {name: $name}) DELETE m", {"name": MODEL_NAME}, write=True
+    )
     try:
         with TestClient(create_app(_settings(neo4j_settings), db=session_db)) as fresh:
             r = fresh.get(

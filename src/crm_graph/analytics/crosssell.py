@@ -99,6 +99,7 @@ from crm_graph.errors import ConfigError
 __all__ = [
     "FEATURES",
     "HOLDING_COLUMNS",
+    "MODEL_NAME",
     "SIGNALS",
     "TRAINING_PAIRS",
     "CrossSellConfig",
