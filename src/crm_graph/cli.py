@@ -22,6 +22,7 @@ from crm_graph.commands.audit import audit, record_cli
 from crm_graph.commands.backup import db_backup, db_fingerprint, db_restore
 from crm_graph.commands.common import (
     JsonOpt,
+    check_tiers,
     console,
     emit,
     open_database,
@@ -531,6 +532,8 @@ def churn_at_risk(
     from crm_graph.analytics.churn import retention_list
 
     with open_database(get_settings()) as db:
+        if tier is not None:
+            check_tiers(db, [tier], "--tier")
         rows = retention_list(db, limit=limit, tier=tier, min_value=min_value)
     if not rows:
         raise ConfigError("no churn scores match: run `crm-graph analyze churn` first")
@@ -897,6 +900,8 @@ def campaign_plan(
     )
     say = progress_printer(as_json)
     with open_database(get_settings()) as db:
+        if tier:
+            check_tiers(db, list(tier), "--tier")
         say("ranking the audience and simulating word of mouth")
         plan = plan_campaign(db, request)
         recorded = 0

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from tests.conftest import load_bank
+from tests.conftest import load_bank, run_cli
 
 from crm_graph.analytics.churn import compute_churn
 from crm_graph.analytics.clusters import cluster_profiles, compute_clusters
@@ -103,3 +103,44 @@ def test_the_api_lists_and_checks_the_banks_tiers(client: TestClient) -> None:
     refused = client.post("/v1/campaigns", json={**body, "tiers": ["private"]}, headers=marketing)
     assert refused.status_code == 422
     assert refused.json()["error"]["field"] == "tiers.0"
+
+
+def test_the_api_lists_and_checks_the_banks_channels(
+    client: TestClient, session_db: Database
+) -> None:
+    analyst = {"X-API-Key": KEYS["analyst"]}
+    listed = client.get("/v1/channels", headers=analyst)
+    assert listed.status_code == 200, listed.text
+    items = listed.json()["items"]
+    graph = session_db.run_statement("MATCH (ch:Channel) RETURN ch.channel_id AS id")
+    assert {i["channel_id"] for i in items} == {r["id"] for r in graph}
+    assert [i["enrolled"] for i in items] == sorted((i["enrolled"] for i in items), reverse=True)
+    product = max(client.get("/v1/products", headers=analyst).json()["items"],
+                  key=lambda p: p["recommended"])["product_id"]  # fmt: skip
+    marketing = {"X-API-Key": KEYS["marketing"]}
+    body = {"product_id": product, "budget": 20, "dry_run": True, "seeds": 0}
+    top = items[0]["channel_id"]
+    plan = client.post("/v1/campaigns", json={**body, "channel": top}, headers=marketing)
+    assert plan.status_code == 200, plan.text
+    assert {t["channel"] for t in plan.json()["contacts"]} == {top}
+    unknown = client.post("/v1/campaigns", json={**body, "channel": "pigeon"}, headers=marketing)
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["field"] == "channel"
+    # without a filter, contacts not served by their RM go through a channel of the bank
+    free = client.post("/v1/campaigns", json=body, headers=marketing)
+    assert free.status_code == 200, free.text
+    used = {t["channel"] for t in free.json()["contacts"]} - {"relationship_manager"}
+    assert used
+    assert used <= {i["channel_id"] for i in items}
+
+
+def test_the_command_line_refuses_a_tier_the_bank_does_not_have(
+    bank: Path, neo4j_settings: Settings
+) -> None:
+    wrong = run_cli(neo4j_settings, "churn", "at-risk", "--tier", "wealth")
+    assert wrong.returncode != 0
+    assert wrong.stderr.strip().splitlines()[-1] == (
+        "error: --tier: no tier 'wealth'; the tiers are gold, silver, standard"
+    )
+    right = run_cli(neo4j_settings, "churn", "at-risk", "--tier", "gold", "--json")
+    assert right.returncode == 0, right.stderr

@@ -274,3 +274,15 @@ def test_details_read_for_the_chosen_customers_only_give_the_same_plan() -> None
         return [(t.customer_id, t.group, t.name, t.channel, t.reasons) for t in people]
 
     assert shown(split) == shown(whole)
+
+
+def test_contacts_go_through_the_first_channel_of_the_banks_order() -> None:
+    request = CampaignRequest(product_id="P", budget=20, seeds=0, control_share=0.0)
+    order = ("corporate_banking", "mobile_banking", "online_banking")
+    config = CampaignConfig(simulations=20, rm_tiers=(), channel_order=order)
+    plan = plan_from_frames(_audience(), _ties(), request, config, "Card", date(2026, 1, 1))
+    enrolled = dict(zip(_audience()["customer_id"], _audience()["channels"], strict=True))
+    by_channel = [t for t in plan.contacts if t.channel != "relationship_manager"]
+    assert by_channel
+    for t in by_channel:
+        assert t.channel == next(c for c in order if c in enrolled[t.customer_id])

@@ -35,12 +35,14 @@ evaluated as in CELF) is within ``1 - 1/e`` of the best seed set on the samples.
 The reach reported, and the comparison with top-degree and top-PageRank seeds
 (:func:`compare_seeds`), use fresh samples, not the ones the seeds were chosen on.
 
-**Channel and relationship manager.** Companies, and private, wealth and affluent
-customers who have a relationship manager, are contacted by their RM while the RM
-has capacity (``rm_capacity_per_week x weeks`` contacts per RM, in rank order);
-everyone else through the first channel they are enrolled in from
-:data:`DIGITAL_CHANNELS` (the call center when none). A channel filter sends every
-contact through that channel.
+**Channel and relationship manager.** Companies, and customers of the tiers above the
+base tier (``CampaignConfig.rm_tiers``; default: those of the last segments run) who
+have a relationship manager, are contacted by their RM while the RM has capacity
+(``rm_capacity_per_week x weeks`` contacts per RM, in rank order); everyone else
+through the first channel of ``CampaignConfig.channel_order`` they are enrolled in
+(default: the bank's channels by how many active customers are enrolled, most
+first), else one they are enrolled in, else the bank's first. A channel filter sends
+every contact through that channel.
 
 **Expected yield.** Expected conversions are the sum of the contacted customers'
 scores, with a 90% interval from the normal approximation of the sum of independent
@@ -82,7 +84,6 @@ from crm_graph.errors import ConfigError, NotFoundError
 __all__ = [
     "AUDIENCE_COLUMNS",
     "DETAIL_COLUMNS",
-    "DIGITAL_CHANNELS",
     "GROUPS",
     "CampaignConfig",
     "CampaignPlan",
@@ -117,7 +118,6 @@ AUDIENCE_COLUMNS = {
 }
 #: What a plan shows of the customers it chose (``campaign/read_audience_details``).
 DETAIL_COLUMNS = ("name", "reasons", "holds", "rm_name", "channels")
-DIGITAL_CHANNELS = ("mobile_banking", "online_banking", "corporate_banking", "call_center")
 RM_CHANNEL = "relationship_manager"
 Z90 = 1.6448536269514722  # two-sided 90% normal quantile
 
@@ -196,6 +196,10 @@ class CampaignConfig:
     # persons of these tiers are contacted by their RM (companies with an RM always);
     # None: every tier above the base of the last segments run (plan_campaign reads it)
     rm_tiers: tuple[str, ...] | None = None
+    # other contacts go through the first of these channels they are enrolled in, else
+    # the first of them; None: the bank's channels by how many active customers are
+    # enrolled, most first (plan_campaign reads them)
+    channel_order: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -392,19 +396,24 @@ def compare_seeds(
 
 
 def _channel(
-    row: Any, request: CampaignRequest, rm_left: dict[str, int], rm_tiers: tuple[str, ...]
-) -> tuple[str, bool]:
-    """Pick the contact channel; True when it uses the RM's capacity."""
+    row: Any, request: CampaignRequest, rm_left: dict[str, int], config: CampaignConfig
+) -> tuple[str | None, bool]:
+    """Pick the contact channel; True when it uses the RM's capacity.
+
+    None when the bank has no channels at all and the customer has no RM to call.
+    """
     if request.channel:
         return request.channel, False
     rm = row.rm_id
-    if rm and (row.kind == "company" or row.tier in rm_tiers) and rm_left.get(rm, 0) > 0:
+    high = row.tier in (config.rm_tiers or ())
+    if isinstance(rm, str) and rm and (row.kind == "company" or high) and rm_left.get(rm, 0) > 0:
         return RM_CHANNEL, True
-    enrolled = set(row.channels or [])
-    order: tuple[str, ...] = DIGITAL_CHANNELS
-    if row.kind == "company":
-        order = ("corporate_banking", *[c for c in DIGITAL_CHANNELS if c != "corporate_banking"])
-    return next((c for c in order if c in enrolled), "call_center"), False
+    enrolled = row.channels if isinstance(row.channels, list | tuple | np.ndarray) else []
+    order = config.channel_order or ()
+    found = next((c for c in order if c in set(enrolled)), None)
+    if found is None:
+        found = min(enrolled) if len(enrolled) else (order[0] if order else None)
+    return found, False
 
 
 def plan_from_frames(
@@ -519,10 +528,10 @@ def plan_from_frames(
     def target(row: Any, group: str, rank: int, reasons: list[str]) -> Target:
         channel: str | None = None
         if group != "control":
-            channel, uses_rm = _channel(row, request, rm_left, config.rm_tiers or ())
+            channel, uses_rm = _channel(row, request, rm_left, config)
             if uses_rm:
                 rm_left[str(row.rm_id)] -= 1
-            channels[channel] = channels.get(channel, 0) + 1
+            channels[channel or "none"] = channels.get(channel or "none", 0) + 1
         return Target(
             customer_id=str(row.customer_id),
             name=str(row.name or ""),
@@ -664,6 +673,9 @@ def plan_campaign(
     if config.rm_tiers is None:
         tiers = read_tiers(db)
         config = replace(config, rm_tiers=tiers.named if tiers else ())
+    if config.channel_order is None:
+        known = db.read("campaign/read_channels")
+        config = replace(config, channel_order=tuple(str(c["channel_id"]) for c in known))
     return plan_from_frames(audience, ties, request, config, product, today, details)
 
 

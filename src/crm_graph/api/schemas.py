@@ -344,6 +344,19 @@ class ProductList(BaseModel):
 TierName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
 
+class ChannelOut(BaseModel):
+    """One of the bank's channels."""
+
+    channel_id: str
+    enrolled: int = Field(description="Active customers enrolled in it.")
+
+
+class ChannelList(BaseModel):
+    """The bank's channels, most used first."""
+
+    items: list[ChannelOut]
+
+
 class TiersOut(BaseModel):
     """The service tiers of the last segments run."""
 
@@ -368,13 +381,13 @@ class CampaignIn(BaseModel):
     )
     branch_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]{1,64}$")
     community: int | None = Field(default=None, ge=0, le=2**53)
-    channel: (
-        Literal[
-            "branch_counter", "atm", "call_center", "online_banking", "mobile_banking",
-            "corporate_banking",
-        ]
-        | None
-    ) = None  # fmt: skip
+    channel: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_\-]{1,64}$",
+        description="Only customers enrolled in this channel, all contacted through it "
+        "(`GET /v1/channels` lists the bank's).",
+        examples=["mobile_banking"],
+    )
     exclude_contacted_days: int = Field(default=30, ge=0, le=3650)
     rm_capacity_per_week: int = Field(default=20, ge=0, le=1000)
     weeks: int = Field(default=4, ge=1, le=52)

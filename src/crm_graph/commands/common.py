@@ -53,3 +53,21 @@ def parse_date(text: str, option: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def check_tiers(db: Database, names: list[str], option: str) -> None:
+    """Refuse a tier the last segments run did not name, with the ones it did.
+
+    Raises
+    ------
+    ConfigError
+        If segments never ran, or a name is not one of its tiers.
+    """
+    from crm_graph.analytics.segments import read_tiers
+
+    tiers = read_tiers(db)
+    if tiers is None:
+        raise ConfigError(f"{option}: no tiers yet: run `crm-graph analyze segments` first")
+    for name in names:
+        if name not in tiers.names:
+            raise ConfigError(f"{option}: no tier {name!r}; the tiers are {', '.join(tiers.names)}")

@@ -15,6 +15,7 @@ from crm_graph.analytics.campaign import (
     record_campaign,
 )
 from crm_graph.api.deps import (
+    ApiError,
     Caller,
     DbDep,
     check_tiers,
@@ -31,6 +32,8 @@ from crm_graph.api.schemas import (
     CampaignResultsOut,
     CampaignSummary,
     CampaignTarget,
+    ChannelList,
+    ChannelOut,
     ErrorResponse,
     Product,
     ProductList,
@@ -49,6 +52,12 @@ TARGETS_SHOWN = 200
 def products(db: DbDep, caller: Browsing) -> ProductList:
     """List the product catalogue, with how many customers have each among their recommendations."""
     return ProductList(items=[Product(**r) for r in db.read_autocommit("api/read_products")])
+
+
+@router.get("/v1/channels", response_model=ChannelList, responses=ERRORS)
+def channels(db: DbDep, caller: Browsing) -> ChannelList:
+    """List the bank's channels, most used first (active customers enrolled)."""
+    return ChannelList(items=[ChannelOut(**r) for r in db.read("campaign/read_channels")])
 
 
 @router.get(
@@ -80,6 +89,15 @@ def plan(body: CampaignIn, db: DbDep, caller: Planner) -> CampaignPlanOut:
     """
     if body.tiers:
         check_tiers(db, body.tiers, "tiers", indexed=True)
+    if body.channel is not None:
+        known = [str(c["channel_id"]) for c in db.read("campaign/read_channels")]
+        if body.channel not in known:
+            raise ApiError(
+                422,
+                "validation",
+                f"no channel {body.channel!r}; the channels are {', '.join(known) or 'none'}",
+                "channel",
+            )
     request = CampaignRequest(
         product_id=body.product_id,
         budget=body.budget,

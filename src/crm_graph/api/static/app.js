@@ -48,6 +48,19 @@ async function loadProducts() {
   if (best) select.value = best.product_id;
 }
 
+async function loadChannels() {
+  // the bank's channels, most used first
+  const select = $("#channel");
+  while (select.options.length > 1) select.remove(1);
+  const data = await api("/v1/channels");
+  for (const c of data.items) {
+    const option = document.createElement("option");
+    option.value = c.channel_id;
+    option.textContent = `${c.channel_id} (${c.enrolled.toLocaleString()} enrolled)`;
+    select.appendChild(option);
+  }
+}
+
 async function loadTiers() {
   // the bank's own tiers, highest first, as the last segments run named them
   const box = $("#tiers");
@@ -233,14 +246,14 @@ async function start() {
     if (key() === state.loadedKey) return; // fill + change: load once per key
     state.loadedKey = key();
     localStorage.setItem("crmGraphKey", key());
-    Promise.all([loadProducts(), loadTiers()]).then(() => say("ready"), (e) => say(String(e.message || e), true));
+    Promise.all([loadProducts(), loadTiers(), loadChannels()]).then(() => say("ready"), (e) => say(String(e.message || e), true));
   });
   $("#plan-form").addEventListener("submit", plan);
   $("#download").addEventListener("click", download);
   for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => show(tab.dataset.view));
   if (key()) {
     state.loadedKey = key();
-    try { await Promise.all([loadProducts(), loadTiers()]); say("ready"); } catch (error) { say(String(error.message || error), true); }
+    try { await Promise.all([loadProducts(), loadTiers(), loadChannels()]); say("ready"); } catch (error) { say(String(error.message || error), true); }
   } else {
     say("enter an API key (marketing or admin) to start");
   }
