@@ -98,6 +98,16 @@ def test_a_drafted_mapping_loads_bank_churners_without_edits(db: Database, tmp_p
     (churn,) = [t for name, t in dry["targets"].items() if "-> churn" in name]
     assert churn == {"rows": 10_127, "kept": 1_627, "filtered": 8_500, "rejected": 0,
                      "written": 1_627}  # fmt: skip
+    assert dry["warnings"] == []
+    # a target whose condition keeps nothing is named, with why, not a silent 0
+    nothing = tmp_path / "nothing.yaml"
+    nothing.write_text(draft.read_text(encoding="utf-8").replace(
+        "''Attrited Customer''", "''Departed''"), encoding="utf-8")  # fmt: skip
+    empty = load_extract(
+        db, folder, [load_spec(nothing)], pii_key=KEY, rejects_dir=tmp_path / "r1", dry_run=True
+    ).as_dict()
+    (warning,) = empty["warnings"]
+    assert "-> churn: writes no row from 10,127 good rows (10,127 filtered by where" in warning
     report = load_extract(db, folder, [spec], pii_key=KEY, rejects_dir=tmp_path / "r").as_dict()
     assert report["rows_rejected"] == 0
     assert _one(db, "MATCH (c:Customer) RETURN count(c) AS n") == 10_127
