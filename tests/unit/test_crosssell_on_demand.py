@@ -196,15 +196,19 @@ def _ego(data: CrossSellData, customer: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="module")
-def batch() -> tuple[CrossSellData, np.ndarray, ScoringContext]:
-    data = _bank()
+def _run_batch(data: CrossSellData) -> tuple[CrossSellData, np.ndarray, ScoringContext]:
+    """The batch run's scores and its context, serialised and read back."""
     config = CrossSellConfig()
     model = train(data, AS_OF, config)
     signals = compute_signals(data, AS_OF, config)
     scores, _ = recommend(data, model, signals, config, OFFERS_SINCE)
     context = scoring_context(data, model, signals, config, "2026-01-02T00:00:00+00:00")
     return data, scores, ScoringContext.from_bytes(context.to_bytes())
+
+
+@pytest.fixture(scope="module")
+def batch() -> tuple[CrossSellData, np.ndarray, ScoringContext]:
+    return _run_batch(_bank())
 
 
 def test_the_context_survives_serialisation(
@@ -355,15 +359,11 @@ def family_batch() -> tuple[CrossSellData, np.ndarray, ScoringContext]:
         stackable=[False, False, True, None, None, False],
         min_age=[None, None, None, 30, None, None],
     )
-    data = CrossSellData(
-        data.customers, products, data.holdings, data.ties, data.offers, data.balances
+    return _run_batch(
+        CrossSellData(
+            data.customers, products, data.holdings, data.ties, data.offers, data.balances
+        )
     )
-    config = CrossSellConfig()
-    model = train(data, AS_OF, config)
-    signals = compute_signals(data, AS_OF, config)
-    scores, _ = recommend(data, model, signals, config, OFFERS_SINCE)
-    context = scoring_context(data, model, signals, config, "2026-01-02T00:00:00+00:00")
-    return data, scores, ScoringContext.from_bytes(context.to_bytes())
 
 
 def test_families_and_catalogue_bounds_hold_in_batch_and_alone(
