@@ -31,7 +31,7 @@ scores = crosssell_scores(db, out / "truth")
 eval_s = time.perf_counter() - t
 # one customer on demand: the stored context, then one query and the scoring per call
 import random
-from crm_graph.analytics.crosssell import read_scoring_context, recommend_customer
+from crm_graph.analytics.ondemand import read_scoring_context, recommend_customer
 context = read_scoring_context(db)
 ids = [r["customer_id"] for r in db.read("analytics/read_customer_ids")]
 sample = random.Random(7).sample(ids, min(550, len(ids)))

@@ -19,11 +19,8 @@ from pydantic import SecretStr
 from tests.conftest import load_bank, raw_pii, run_cli, scratch_settings, serve_api
 
 from crm_graph.analytics.churn import follow_probabilities, what_if
-from crm_graph.analytics.crosssell import (
-    MODEL_NAME,
-    read_scoring_context,
-    save_scoring_context,
-)
+from crm_graph.analytics.crosssell import MODEL_NAME, save_scoring_context
+from crm_graph.analytics.ondemand import read_scoring_context
 from crm_graph.api import create_app
 from crm_graph.api.security import digest
 from crm_graph.audit import read_entries, search

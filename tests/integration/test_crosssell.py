@@ -10,14 +10,9 @@ import pandas as pd
 import pytest
 from tests.conftest import load_bank
 
-from crm_graph.analytics.crosssell import (
-    SIGNALS,
-    CrossSellConfig,
-    compute_crosssell,
-    read_scoring_context,
-    recommend_customer,
-)
+from crm_graph.analytics.crosssell import SIGNALS, CrossSellConfig, compute_crosssell
 from crm_graph.analytics.evaluate import crosssell_scores
+from crm_graph.analytics.ondemand import read_scoring_context, recommend_customer
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 

@@ -21,13 +21,13 @@ from crm_graph.analytics.crosssell import (
     CrossSellConfig,
     CrossSellData,
     ScoringContext,
-    _top_k,
     compute_signals,
     recommend,
-    score_customer,
     scoring_context,
+    top_k,
     train,
 )
+from crm_graph.analytics.ondemand import score_customer
 
 AS_OF = date(2026, 1, 1)
 OFFERS_SINCE = date(2025, 10, 3)
@@ -231,7 +231,7 @@ def test_one_customer_alone_scores_as_in_the_batch(
 ) -> None:
     data, scores, context = batch
     ids = data.customers["customer_id"].tolist()
-    top = _top_k(scores, 5)
+    top = top_k(scores, 5)
     expected: dict[int, list[tuple[str, float]]] = {}
     for i, j in top:
         expected.setdefault(i, []).append((context.product_ids[j], float(scores[i, j])))

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from crm_graph.analytics.crosssell import (
-    ScoringContext,
+from crm_graph.analytics.crosssell import ScoringContext
+from crm_graph.analytics.ondemand import (
     read_scoring_context,
     recommend_customer,
     scoring_model_stamp,
