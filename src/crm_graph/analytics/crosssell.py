@@ -1339,7 +1339,10 @@ def scoring_context(
     config: CrossSellConfig,
     computed_at: str,
 ) -> ScoringContext:
-    """Collect what :func:`~crm_graph.analytics.ondemand.score_customer` needs from a batch run's data, model and signals."""
+    """Collect what on-demand scoring needs from a batch run's data, model and signals.
+
+    (:func:`~crm_graph.analytics.ondemand.score_customer` reads it.)
+    """
     held = signals.held
     kind = data.customers["kind"].eq("company").to_numpy()
     counts, holds = [], []
