@@ -595,18 +595,21 @@ def churn_what_if(
 def churn_report(as_json: JsonOpt = False) -> None:
     """Why customers left, where they went, what the bank lost."""
     from crm_graph.analytics.churn import churn_analysis
+    from crm_graph.analytics.readiness import graph_currency
 
     settings = get_settings()
     with open_database(settings) as db:
         report = churn_analysis(db)
+        unit = settings.currency or graph_currency(db)
     emit(report, as_json)
     if as_json:
         return
     lost = report["lost"]
+    unit = f" {unit}" if unit else ""
     console.print(
-        f"{lost['customers']:,} churned customers moved {lost['amount_moved']:,.0f} "
-        f"{settings.currency} out; they held {lost['mean_products']:.1f} products on average "
-        f"and paid {lost['fee_income']:,.0f} {settings.currency} agency fees"
+        f"{lost['customers']:,} churned customers moved {lost['amount_moved']:,.0f}{unit} "
+        f"out; they held {lost['mean_products']:.1f} products on average "
+        f"and paid {lost['fee_income']:,.0f}{unit} agency fees"
     )
     console.print("why: " + ", ".join(f"{r['reason']} {r['share']:.0%}" for r in report["reasons"]))
     console.print(
@@ -811,7 +814,7 @@ def report(
         raise ConfigError(f"--out must be an .html file, got {out.name!r}")
     settings = get_settings()
     with open_database(settings) as db:
-        data = write_report(db, out, branch, currency=settings.currency)
+        data = write_report(db, out, branch, currency=settings.currency or None)
     payload = {
         "out": str(out),
         "bytes": out.stat().st_size,

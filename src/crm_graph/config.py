@@ -95,9 +95,10 @@ class Settings(BaseSettings):
         "bank's currency (private:6000000,wealth:1000000,affluent:200000).",
     )
     currency: str = Field(
-        default="CNY",
-        pattern=r"^[A-Z]{3}$",
-        description="ISO 4217 currency that reports label amounts with (the bank's own).",
+        default="",
+        pattern=r"^([A-Z]{3})?$",
+        description="ISO 4217 currency that reports and churn's reasons label amounts "
+        "with; empty: the currency most of the graph's accounts are in (the mappings').",
     )
 
     api_keys: SecretStr = Field(

@@ -33,6 +33,7 @@ from typing import Any
 import networkx as nx
 
 from crm_graph.analytics.campaign import campaign_results
+from crm_graph.analytics.readiness import graph_currency
 from crm_graph.analytics.segments import read_tiers
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError, NotFoundError
@@ -59,9 +60,19 @@ class ReportData:
     flows: list[dict[str, Any]]
     opportunity: list[dict[str, Any]]
     campaigns: list[dict[str, Any]] = field(default_factory=list)
-    currency: str = "CNY"
+    currency: str = ""  # ISO 4217; empty: amounts without a unit
     # the tiers of the last segments run, highest first (the chart's order)
     tier_order: tuple[str, ...] = ()
+
+
+def _unit(data: ReportData) -> str:
+    """`` EUR`` after an amount's scale, or nothing when the currency is not known."""
+    return f" {data.currency}" if data.currency else ""
+
+
+def _in_unit(data: ReportData) -> str:
+    """`` (EUR)`` after a column name, or nothing when the currency is not known."""
+    return f" ({data.currency})" if data.currency else ""
 
 
 def report_data(db: Database, branch_id: str | None = None, clusters: int = 30) -> ReportData:
@@ -219,7 +230,7 @@ def _tiers_chart(data: ReportData) -> str:
     left.set_title("customers per tier")
     left.invert_yaxis()
     right.barh(names, [r["aum"] / 1e6 for r in rows], color="#f08c00")
-    right.set_title(f"AUM per tier (million {data.currency})")
+    right.set_title(f"AUM per tier (million{_unit(data)})")
     right.invert_yaxis()
     fig.tight_layout()
     return _svg(fig)
@@ -254,9 +265,7 @@ def _flows_chart(data: ReportData) -> str:
         ax.annotate(f"{r['customers']} customers", (r["amount"] / 1e6, i), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=8)  # fmt: skip
     ax.invert_yaxis()
-    ax.set_title(
-        f"money that left with churned customers, per competitor (million {data.currency})"
-    )
+    ax.set_title(f"money that left with churned customers, per competitor (million{_unit(data)})")
     return _svg(fig)
 
 
@@ -325,8 +334,8 @@ def render_report(data: ReportData) -> str:
         for k, v in (
             ("customers", f"{customers:,}"),
             ("active", f"{active:,}"),
-            (f"AUM (million {data.currency})", f"{aum / 1e6:,.1f}"),
-            (f"agency fee income ({data.currency})", f"{fees:,.0f}"),
+            (f"AUM (million{_unit(data)})", f"{aum / 1e6:,.1f}"),
+            (f"agency fee income{_in_unit(data)}", f"{fees:,.0f}"),
         )
     )
     s = data.stamps
@@ -335,8 +344,8 @@ def render_report(data: ReportData) -> str:
         for k in ("segments_at", "clusters_at", "churn_at", "crosssell_at")
     )
     tiers_table = _table(
-        ["tier", "customers", "active", "churned", f"AUM ({data.currency})",
-         f"fee income ({data.currency})"],
+        ["tier", "customers", "active", "churned", f"AUM{_in_unit(data)}",
+         f"fee income{_in_unit(data)}"],
         [
             [r["tier"], f"{r['customers']:,}", f"{r['active']:,}", f"{r['churned']:,}",
              f"{r['aum']:,.0f}", f"{r['fee_income']:,.0f}"]
@@ -344,7 +353,7 @@ def render_report(data: ReportData) -> str:
         ],
     )  # fmt: skip
     clusters_table = _table(
-        ["cluster", "members here", "whole cluster", "churn rate", f"AUM ({data.currency})",
+        ["cluster", "members here", "whole cluster", "churn rate", f"AUM{_in_unit(data)}",
          "label"],
         [
             [c["community"], c["members"], c.get("size"), _pct(c["churn_rate"]),
@@ -353,7 +362,7 @@ def render_report(data: ReportData) -> str:
         ],
     )  # fmt: skip
     flows_table = _table(
-        ["competitor", "customers", f"amount moved ({data.currency})"],
+        ["competitor", "customers", f"amount moved{_in_unit(data)}"],
         [[f["competitor"], f["customers"], f"{f['amount']:,.0f}"] for f in data.flows],
     )
     opportunity_table = _table(
@@ -432,14 +441,15 @@ percentile. High value at risk: private and wealth customers in the top risk dec
 
 
 def write_report(
-    db: Database, out: Path, branch_id: str | None = None, currency: str = "CNY"
+    db: Database, out: Path, branch_id: str | None = None, currency: str | None = None
 ) -> ReportData:
     """Read, render and write the report to ``out``; return what it shows.
 
-    ``currency`` labels the amounts (the bank's own, ``CRM_CURRENCY``).
+    ``currency`` labels the amounts (``CRM_CURRENCY``); None: the currency most of the
+    graph's accounts are in (:func:`~crm_graph.analytics.readiness.graph_currency`).
     """
     data = report_data(db, branch_id)
-    data.currency = currency
+    data.currency = graph_currency(db) if currency is None else currency
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_report(data), encoding="utf-8")
     return data

@@ -21,6 +21,7 @@ from tests.conftest import run_cli
 from tests.linked_bank import DEFECTS, write_extract
 
 from crm_graph.analytics.crosssell import compute_crosssell
+from crm_graph.analytics.readiness import graph_currency
 from crm_graph.config import Settings
 from crm_graph.db import Database
 from crm_graph.ingest.load import load_extract
@@ -89,6 +90,8 @@ def test_cards_loans_and_orders_reach_their_customers_through_the_link_table(
         {"system": "core", "currencies": ["CZK"]},
         {"system": "loans", "currencies": []},
     ]
+    # and what reports and churn's reasons label amounts with
+    assert graph_currency(db) == "CZK"
     # extra columns are typed properties; computed ones decoded
     loan_props = db.run_statement(
         "MATCH (a:Account {account_id: $id}) RETURN a.duration_months AS d, a.status AS s,"

@@ -48,6 +48,14 @@ def test_the_report_has_every_section_with_a_picture(
     total = session_db.run_statement("MATCH (c:Customer) RETURN count(c) AS n")[0]["n"]
     assert sum(r["customers"] for r in data.tiers) == total
     assert f"{total:,}" in _section(page, "summary")
+    # amounts are labelled with the accounts' currency (the generated bank's mappings: CNY)
+    assert data.currency == "CNY"
+    assert "AUM (million CNY)" in _section(page, "summary")
+    # a currency given by the setting wins; none known: no unit at all
+    assert write_report(session_db, out, currency="EUR").currency == "EUR"
+    assert "AUM (million EUR)" in out.read_text(encoding="utf-8")
+    write_report(session_db, out, currency="")
+    assert "AUM (million)" in out.read_text(encoding="utf-8")
     churned = session_db.run_statement(
         "MATCH (c:Customer {status: 'churned'}) RETURN count(c) AS n"
     )[0]["n"]

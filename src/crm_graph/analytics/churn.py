@@ -40,7 +40,7 @@ import math
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -50,6 +50,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, read_ties, tie_weights
+from crm_graph.analytics.readiness import graph_currency
 from crm_graph.analytics.segments import read_tiers
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError, NotFoundError
@@ -168,7 +169,7 @@ RISKY_WHEN: dict[str, int] = {
 _DRIVER_TEXT: dict[str, str] = {
     "balance_trend": "balance {v:+.0%} over 6 months",
     "balance_drain": "balance at {v:.0%} of its 6-month high",
-    "balance_level": "balance level (about {m:,.0f} CNY)",
+    "balance_level": "balance level (about {m:,.0f}{unit})",
     "complaints_6m": "{v:.0f} complaint(s) in the last 6 months",
     "complaints_12m": "{v:.0f} complaint(s) in the last 12 months",
     "unresolved_6m": "{v:.0f} unresolved contact(s) in 6 months",
@@ -205,6 +206,8 @@ class ChurnConfig:
     drivers: int = 3
     # None: the high-value tiers of the last segments run (segments.Tiers.high)
     high_value_tiers: tuple[str, ...] | None = None
+    # the currency of amounts in the reasons; None: the graph's (readiness.graph_currency)
+    currency: str | None = None
     at_risk_quantile: float = 0.9
 
 
@@ -846,8 +849,8 @@ def contributions(model: Any, x: pd.DataFrame) -> tuple[Array, Array]:
     return out, z
 
 
-def describe_driver(feature: str, value: float) -> str:
-    """Put one driver into words.
+def describe_driver(feature: str, value: float, currency: str = "") -> str:
+    """Put one driver into words (amounts labelled with ``currency`` when given).
 
     Examples
     --------
@@ -855,13 +858,17 @@ def describe_driver(feature: str, value: float) -> str:
     '3 complaint(s) in the last 6 months'
     >>> describe_driver("balance_trend", -0.35)
     'balance -35% over 6 months'
+    >>> describe_driver("balance_level", math.log1p(12000.0), "EUR")
+    'balance level (about 12,000 EUR)'
     """
     template = _DRIVER_TEXT.get(feature, feature + " = {v:.3g}")
     magnitude = math.expm1(value) if feature in ("balance_level", "degree") else value
-    return template.format(v=value, m=magnitude)
+    return template.format(v=value, m=magnitude, unit=f" {currency}" if currency else "")
 
 
-def _drivers(contrib: Array, z: Array, raw: pd.DataFrame, k: int) -> list[list[str]]:
+def _drivers(
+    contrib: Array, z: Array, raw: pd.DataFrame, k: int, currency: str = ""
+) -> list[list[str]]:
     """Put the ``k`` features that raise each customer's risk most into words.
 
     A feature is a reason only when it raises the risk (contribution above 0.05
@@ -875,7 +882,7 @@ def _drivers(contrib: Array, z: Array, raw: pd.DataFrame, k: int) -> list[list[s
     values = raw.to_numpy(dtype=float)
     return [
         [
-            describe_driver(columns[j], float(values[i, j]))
+            describe_driver(columns[j], float(values[i, j]), currency)
             for j in order[i]
             if usable[i, j] and not math.isnan(values[i, j])
         ]
@@ -951,7 +958,12 @@ def score_customers(
         # reasons are given where there is a risk to explain: the upper half of scores
         upper = risk >= np.median(risk)
         now.loc[upper, "drivers"] = pd.Series(
-            _drivers(*contributions(model, x[upper]), now.loc[upper, columns], config.drivers),
+            _drivers(
+                *contributions(model, x[upper]),
+                now.loc[upper, columns],
+                config.drivers,
+                config.currency or "",
+            ),
             index=now.index[upper],
             dtype=object,
         )
@@ -1031,6 +1043,8 @@ def compute_churn(
             progress(f"churn: {what} ({time.perf_counter() - started:.1f} s)")
 
     config = config or ChurnConfig()
+    if config.currency is None:
+        config = replace(config, currency=graph_currency(db))
     as_of = as_of or data_as_of(db)
     data = read_churn_data(
         db, [shift_months(as_of, -config.window_months), as_of], config.window_months, base

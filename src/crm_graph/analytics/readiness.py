@@ -15,7 +15,7 @@ from typing import Any
 
 from crm_graph.db import Database
 
-__all__ = ["NEEDS", "STEPS", "DataProfile", "StepPlan", "plan", "read_profile"]
+__all__ = ["NEEDS", "STEPS", "DataProfile", "StepPlan", "graph_currency", "plan", "read_profile"]
 
 #: the steps of ``analyze all``, in the order they run
 STEPS = ("segments", "clusters", "churn", "crosssell")
@@ -163,3 +163,14 @@ def plan(profile: DataProfile) -> list[StepPlan]:
         )
     out.append(cross)
     return out
+
+
+def graph_currency(db: Database) -> str:
+    """Return the currency most of the graph's accounts are in, or ``""`` when none says.
+
+    The mappings store their ``currency`` on every account; reports and churn's reasons
+    label amounts with it unless a setting names another (``CRM_CURRENCY``). Amounts
+    in several currencies are not converted: the most common one labels them all.
+    """
+    rows = db.read("analytics/read_currency")
+    return str(rows[0]["currency"]) if rows else ""
