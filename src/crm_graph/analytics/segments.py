@@ -174,6 +174,19 @@ class Tiers:
         """Return the high-value tiers: every named tier but the lowest (or the only one)."""
         return self.named[:-1] or self.named
 
+    def unknown(self, names: list[str]) -> tuple[int, str] | None:
+        """Return the position and a message for the first of ``names`` that is no tier.
+
+        Examples
+        --------
+        >>> Tiers(("gold", "standard"), "").unknown(["gold", "wealth"])
+        (1, "no tier 'wealth'; the tiers are gold, standard")
+        """
+        for i, name in enumerate(names):
+            if name not in self.names:
+                return i, f"no tier {name!r}; the tiers are {', '.join(self.names)}"
+        return None
+
 
 def read_tiers(db: Database) -> Tiers | None:
     """Return the tiers the last segments run wrote, or None when it never ran."""

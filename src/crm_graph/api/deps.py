@@ -173,15 +173,10 @@ def check_tiers(db: Database, names: list[str], field: str, indexed: bool = Fals
 
     ``indexed``: the names are a list in the body; the error's field is ``field.<i>``.
     """
-    known = stored_tiers(db).names
-    for i, name in enumerate(names):
-        if name not in known:
-            raise ApiError(
-                422,
-                "validation",
-                f"no tier {name!r}; the tiers are {', '.join(known)}",
-                f"{field}.{i}" if indexed else field,
-            )
+    found = stored_tiers(db).unknown(names)
+    if found is not None:
+        i, message = found
+        raise ApiError(422, "validation", message, f"{field}.{i}" if indexed else field)
 
 
 def require_analysis(db: Database, analysis: str) -> None:

@@ -68,6 +68,6 @@ def check_tiers(db: Database, names: list[str], option: str) -> None:
     tiers = read_tiers(db)
     if tiers is None:
         raise ConfigError(f"{option}: no tiers yet: run `crm-graph analyze segments` first")
-    for name in names:
-        if name not in tiers.names:
-            raise ConfigError(f"{option}: no tier {name!r}; the tiers are {', '.join(tiers.names)}")
+    found = tiers.unknown(names)
+    if found is not None:
+        raise ConfigError(f"{option}: {found[1]}")
