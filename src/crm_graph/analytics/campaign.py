@@ -408,11 +408,12 @@ def _channel(
     high = row.tier in (config.rm_tiers or ())
     if isinstance(rm, str) and rm and (row.kind == "company" or high) and rm_left.get(rm, 0) > 0:
         return RM_CHANNEL, True
-    enrolled = row.channels if isinstance(row.channels, list | tuple | np.ndarray) else []
+    listed = row.channels if isinstance(row.channels, list | tuple | np.ndarray) else []
+    enrolled = {str(c) for c in listed}
     order = config.channel_order or ()
-    found = next((c for c in order if c in set(enrolled)), None)
+    found = next((c for c in order if c in enrolled), None)
     if found is None:
-        found = min(enrolled) if len(enrolled) else (order[0] if order else None)
+        found = min(enrolled) if enrolled else (order[0] if order else None)
     return found, False
 
 
