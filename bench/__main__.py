@@ -186,11 +186,15 @@ def bench_campaign(sizes: list[int]) -> None:
         "campaign",
         f"Measured {date.today().isoformat()} on {machine()} by `make bench` "
         "(bench/campaign.py): `generate_bank(seed=7)`, loaded, segments, clusters and "
-        "cross-sell run, then one dry-run plan per seed count for the credit card, budget "
-        "1,000, whole audience; reach on 200 fresh cascade samples (spread 0.15), the "
-        "baselines drawn from the same audience with the same number of seeds; planning "
-        "time is the whole `plan_campaign` call (audience and ties read from Neo4j, 2 x 200 "
-        "samples, greedy, comparison).\n\n" + campaign.markdown(results),
+        "cross-sell run, then per seed count a dry-run plan for the credit card, budget "
+        "1,000, whole audience: cold (an empty plan cache: audience and ties read from "
+        "Neo4j, IMM's samples drawn), warm (the same plan again on that cache), and a plan "
+        "for the first tier's customers on the same cache (its audience read, the samples "
+        "reused). Reach on 200 fresh cascades (spread 0.15), the baselines drawn from the "
+        "same audience with the same number of seeds. IMM / CELF: the reach of IMM's seeds "
+        "over CELF's (greedy on 200 live-edge samples) on the same 1,000 fresh cascades, "
+        "for five random seeds. Samples: the RR sets the seeds were chosen on.\n\n"
+        + campaign.markdown(results),
     )
 
 

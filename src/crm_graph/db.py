@@ -372,6 +372,18 @@ class Database:
                 self.retries += attempts - 1
         return rows
 
+    def version(self) -> str:
+        """Return a token that changes whenever a transaction commits on the database.
+
+        It is the bookmark of an empty read transaction: the server's last committed
+        transaction. Equal tokens mean nothing was written in between, so what was
+        read under the first still holds; the token means nothing else (compare it,
+        never parse it). One short round trip.
+        """
+        with _translated_errors(), self.driver.session(database=self.database) as session:
+            session.execute_read(lambda tx: tx.run(cypher("admin/read_bookmark")).consume())
+            return ";".join(sorted(session.last_bookmarks().raw_values))
+
     def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run the named Cypher file in a read transaction.
 

@@ -14,6 +14,7 @@ from tests.conftest import load_bank, run_cli
 from crm_graph.analytics.campaign import (
     CampaignConfig,
     CampaignRequest,
+    PlanCache,
     campaign_results,
     load_outcomes,
     plan_campaign,
@@ -72,6 +73,33 @@ def test_plan_targets_the_best_scores_and_seeds_beat_the_baselines(
     assert not churned & {t.customer_id for t in plan.contacts}
     expected = sum(t.score for t in targets if t.score is not None)
     assert plan.expected_conversions >= expected - 1e-6
+
+
+def test_a_plan_cache_reuses_reads_and_samples_until_the_graph_changes(
+    bank: Path, session_db: Database
+) -> None:
+    request = CampaignRequest(product_id=PRODUCT, budget=100, seeds=5, exclude_contacted_days=0)
+    cache = PlanCache()
+    first = plan_campaign(session_db, request, today=date(2026, 1, 5), cache=cache)
+    assert first.samples_drawn > 0
+    again = plan_campaign(session_db, request, today=date(2026, 1, 5), cache=cache)
+    assert again.samples_drawn == 0
+    assert again.samples_used == first.samples_used
+    assert [t.customer_id for t in again.contacts] == [t.customer_id for t in first.contacts]
+    # a commit changes the version: the graph is read again, and the ties being the
+    # same, the samples are still reused
+    version = session_db.version()
+    assert session_db.version() == version
+    record_campaign(session_db, first, planned_by="test")
+    assert session_db.version() != version
+    after = plan_campaign(session_db, request, today=date(2026, 1, 5), cache=cache)
+    assert after.samples_drawn == 0
+    assert [t.customer_id for t in after.contacts if t.group == "seed"] == [
+        t.customer_id for t in first.contacts if t.group == "seed"
+    ]
+    # changed ties: new samples (the tie weights change the passing probabilities)
+    heavier = CampaignConfig(spread=0.3)
+    assert plan_campaign(session_db, request, heavier, date(2026, 1, 5), cache).samples_drawn > 0
 
 
 #: one-sided Student t at 99% confidence with 4 degrees of freedom (five seeds)

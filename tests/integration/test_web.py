@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,8 +82,25 @@ def test_plan_a_campaign_and_see_the_seeds_in_the_graph(base_url: str, page: Any
     page.select_option("#product", "CARD_CREDIT")
     page.fill("#budget", "120")
     page.fill("#seeds", "8")
+    # while the plan runs the page shows progress and the seconds it has waited (recorded
+    # by an observer: a plan on the small test bank can finish within a frame)
+    page.evaluate(
+        """() => {
+          window.seen = { progress: false, status: [] };
+          new MutationObserver(() => {
+            window.seen.progress ||= !document.querySelector('#plan-progress').hidden;
+            window.seen.status.push(document.querySelector('#status').textContent);
+          }).observe(document.body, { subtree: true, attributes: true, childList: true,
+                                      characterData: true });
+        }"""
+    )
     page.click("#plan-button")
     page.wait_for_selector("#plan-result:not([hidden])", timeout=120_000)
+    seen = page.evaluate("window.seen")
+    assert seen["progress"]
+    assert any(re.fullmatch(r"planning: .+ \d+ s", text) for text in seen["status"])
+    assert page.locator("#plan-progress").is_hidden()
+    assert re.fullmatch(r"planned \d+ contacts for .+ in \d+\.\d s", page.text_content("#status"))
     rows = page.locator("#targets tbody tr")
     assert rows.count() == 120
     assert page.locator("#targets tbody tr.seed").count() == 8

@@ -3,95 +3,25 @@
 from __future__ import annotations
 
 import csv
-import itertools
 from datetime import date
 from pathlib import Path
 
-import networkx as nx
-import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from crm_graph.analytics.campaign import (
     DETAIL_COLUMNS,
     CampaignConfig,
     CampaignRequest,
     export_plan,
-    greedy_seeds,
-    live_edge_components,
     plan_from_frames,
-    simulate_reach,
 )
-from crm_graph.analytics.churn import cascade
 from crm_graph.errors import ConfigError
 
 COLUMNS = [
     "customer_id", "name", "kind", "tier", "influence", "community", "branch_id", "score",
     "rank", "reasons", "holds", "rm_id", "rm_name", "channels",
 ]  # fmt: skip
-
-
-def _naive_greedy(labels: np.ndarray, sizes: list[np.ndarray], k: int) -> list[int]:
-    chosen: list[int] = []
-    for _ in range(k):
-        best = max(
-            (v for v in range(labels.shape[1]) if v not in chosen),
-            key=lambda v: (simulate_reach(labels, sizes, [*chosen, v]).mean(), -v),
-        )
-        chosen.append(best)
-    return chosen
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.integers(0, 10_000), st.integers(1, 3))
-def test_celf_picks_what_plain_greedy_picks(seed: int, k: int) -> None:
-    graph = nx.gnp_random_graph(12, 0.25, seed=seed)
-    a = np.array([u for u, _ in graph.edges], dtype=int)
-    b = np.array([v for _, v in graph.edges], dtype=int)
-    labels, sizes = live_edge_components(12, a, b, np.full(a.size, 0.4), runs=20, seed=seed)
-    lazy = greedy_seeds(labels, sizes, np.ones(12, dtype=bool), k)
-    plain = _naive_greedy(labels, sizes, k)
-    assert simulate_reach(labels, sizes, lazy).mean() == pytest.approx(
-        simulate_reach(labels, sizes, plain).mean()
-    )
-    best = max(
-        simulate_reach(labels, sizes, list(s)).mean() for s in itertools.combinations(range(12), k)
-    )
-    assert simulate_reach(labels, sizes, lazy).mean() >= (1 - 1 / np.e) * best
-
-
-def test_component_reach_matches_a_step_by_step_cascade() -> None:
-    """The live-edge shortcut and a breadth-first cascade estimate the same reach."""
-    graph = nx.barabasi_albert_graph(60, 2, seed=3)
-    a = np.array([u for u, _ in graph.edges], dtype=int)
-    b = np.array([v for _, v in graph.edges], dtype=int)
-    p = np.full(a.size, 0.3)
-    labels, sizes = live_edge_components(60, a, b, p, runs=4000, seed=1)
-    by_components = simulate_reach(labels, sizes, [0]).mean()
-    hit = cascade(np.r_[a, b], np.r_[b, a], np.r_[p, p], 60, 0, runs=4000, seed=2, max_steps=60)
-    assert by_components == pytest.approx(hit.sum(axis=1).mean(), rel=0.05)
-
-
-def test_greedy_spreads_seeds_over_communities() -> None:
-    """Two dense groups: the top-degree pair sits in one, the greedy pair takes both."""
-    g = nx.disjoint_union(nx.complete_graph(8), nx.star_graph(5))
-    g.add_edges_from([(0, 20), (1, 21), (2, 22)])  # hubs 0..2 get extra leaves
-    a = np.array([u for u, _ in g.edges], dtype=int)
-    b = np.array([v for _, v in g.edges], dtype=int)
-    n = max(g.nodes) + 1
-    labels, sizes = live_edge_components(n, a, b, np.full(a.size, 0.9), runs=50, seed=0)
-    seeds = greedy_seeds(labels, sizes, np.ones(n, dtype=bool), 2)
-    clique = set(range(8)) | {20, 21, 22}
-    star = set(range(8, 14))
-    assert len(set(seeds) & clique) == 1
-    assert len(set(seeds) & star) == 1
-    top_degree = [0, 1]  # degree 8 each; the star's centre has 5
-    assert (
-        simulate_reach(labels, sizes, seeds).mean()
-        > simulate_reach(labels, sizes, top_degree).mean() + 4
-    )
 
 
 def _audience(n: int = 40) -> pd.DataFrame:

@@ -26,14 +26,13 @@ customers with any contact in the last ``exclude_contacted_days`` days.
 **Word of mouth.** An independent-cascade model on the undirected tie graph of active
 customers: a tie passes the product on with probability ``spread x weight`` (the
 normalized tie weight of :mod:`crm_graph.analytics.clusters`; parallel ties combine
-as independent chances). With symmetric probabilities a cascade's live-edge sample is
-an undirected graph, and the customers one seed reaches are its connected component.
-:func:`live_edge_components` draws ``simulations`` such samples once; the expected
-reach of a seed set is then the mean size of the union of their components, which is
-monotone and submodular, so the greedy choice (:func:`greedy_seeds`, lazily
-evaluated as in CELF) is within ``1 - 1/e`` of the best seed set on the samples.
-The reach reported, and the comparison with top-degree and top-PageRank seeds
-(:func:`compare_seeds`), use fresh samples, not the ones the seeds were chosen on.
+as independent chances). Seeds are chosen among the audience by reverse-reachable
+sampling (IMM, :mod:`crm_graph.analytics.influence`): within ``1 - 1/e - epsilon``
+of the best seed set with high probability. The reach reported, and the comparison
+with as many top-degree and top-PageRank seeds (:func:`compare_seeds`), come from
+``simulations`` fresh cascades, not from the samples the seeds were chosen on. A
+:class:`~crm_graph.analytics.influence.SampleCache` keeps the samples of a tie graph
+for the plans after it, until the ties change.
 
 **Channel and relationship manager.** Companies, and customers of the tiers above the
 base tier (``CampaignConfig.rm_tiers``; default: those of the last segments run) who
@@ -59,10 +58,10 @@ score, channel, rm_id, reasons, at}]->(Customer)``; outcomes are loaded back wit
 from __future__ import annotations
 
 import csv
-import heapq
 import json
 import math
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -73,10 +72,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, TIE_COLUMNS, tie_weights
+from crm_graph.analytics.influence import (
+    SampleCache,
+    TieGraph,
+    imm_seeds,
+    simulate_reach_forward,
+)
 from crm_graph.analytics.segments import read_tiers
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError, NotFoundError
@@ -89,17 +92,15 @@ __all__ = [
     "CampaignPlan",
     "CampaignRequest",
     "CampaignResults",
+    "PlanCache",
     "Target",
     "campaign_results",
     "compare_seeds",
     "export_plan",
-    "greedy_seeds",
-    "live_edge_components",
     "load_outcomes",
     "plan_campaign",
     "plan_from_frames",
     "record_campaign",
-    "simulate_reach",
 ]
 
 Array = npt.NDArray[Any]
@@ -190,7 +191,12 @@ class CampaignConfig:
     """Settings of the word-of-mouth model."""
 
     spread: float = 0.15
+    # fresh cascades that estimate the reach of the seeds and of the baselines
     simulations: int = 200
+    # IMM's accuracy: the seeds are within 1 - 1/e - epsilon of the best, w.h.p. (the
+    # bound is loose: at 0.3 the seeds reached 100-101% of CELF's on the 100k bank, in
+    # 1.5-4 s where 0.1 took 11-16 s; docs/campaigns.md)
+    epsilon: float = 0.3
     seed: int = 42
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     # persons of these tiers are contacted by their RM (companies with an RM always);
@@ -244,6 +250,10 @@ class CampaignPlan:
     channels: dict[str, int]
     notes: list[str]
     seconds: float = 0.0
+    # word-of-mouth samples (RR sets) the seeds were chosen on, and how many of them this
+    # plan drew (0: all were kept from earlier plans on the same tie graph)
+    samples_used: int = 0
+    samples_drawn: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -253,129 +263,19 @@ class CampaignPlan:
 # ---------------------------------------------------------------- word of mouth
 
 
-def live_edge_components(
-    n: int, a: Array, b: Array, probability: Array, runs: int, seed: int
-) -> tuple[Array, list[Array]]:
-    """Sample live-edge graphs of an undirected independent cascade.
-
-    Parameters
-    ----------
-    n : int
-        Number of nodes.
-    a, b : ndarray of int
-        Edge end points (each undirected edge once).
-    probability : ndarray of float
-        Chance that the edge passes the cascade.
-    runs : int
-        Number of samples.
-    seed : int
-        Random seed.
-
-    Returns
-    -------
-    (ndarray, list of ndarray)
-        Component label of every node in every sample ``[runs, n]``, and the size of
-        each component per sample.
-
-    Examples
-    --------
-    >>> labels, sizes = live_edge_components(
-    ...     3, np.array([0]), np.array([1]), np.array([1.0]), runs=2, seed=0)
-    >>> [int(s[labels[0, 0]]) for s in sizes], int(sizes[0][labels[0, 2]])
-    ([2, 2], 1)
-    """
-    rng = np.random.default_rng(seed)
-    labels = np.empty((runs, n), dtype=np.int32)
-    sizes: list[Array] = []
-    for r in range(runs):
-        live = rng.random(a.size) < probability
-        graph = sp.coo_matrix((np.ones(int(live.sum())), (a[live], b[live])), shape=(n, n))
-        _, label = connected_components(graph, directed=False)
-        labels[r] = label
-        sizes.append(np.bincount(label, minlength=int(label.max()) + 1 if n else 0))
-    return labels, sizes
-
-
-def simulate_reach(labels: Array, sizes: list[Array], seeds: list[int]) -> Array:
-    """Reach of a seed set in each sample: the size of the union of their components.
-
-    Examples
-    --------
-    >>> labels = np.array([[0, 0, 1], [0, 1, 2]])
-    >>> sizes = [np.array([2, 1]), np.array([1, 1, 1])]
-    >>> simulate_reach(labels, sizes, [0, 1]).tolist()
-    [2, 2]
-    """
-    out = np.zeros(labels.shape[0], dtype=np.int64)
-    if not seeds:
-        return out
-    for r in range(labels.shape[0]):
-        comps = np.unique(labels[r, seeds])
-        out[r] = int(sizes[r][comps].sum())
-    return out
-
-
-def greedy_seeds(labels: Array, sizes: list[Array], candidates: Array, k: int) -> list[int]:
-    """Choose ``k`` seeds that maximize expected reach on the samples (CELF).
-
-    Reach is submodular, so a candidate's marginal gain can only shrink as seeds are
-    added; each step re-evaluates only the candidate on top of the heap until its
-    fresh gain stays on top.
-
-    Parameters
-    ----------
-    labels, sizes
-        From :func:`live_edge_components`.
-    candidates : ndarray of bool
-        Which nodes may be seeds.
-    k : int
-        Number of seeds.
-
-    Returns
-    -------
-    list of int
-        Seeds in the order chosen.
-
-    Examples
-    --------
-    >>> labels = np.array([[0, 0, 0, 1, 2]])
-    >>> sizes = [np.array([3, 1, 1])]
-    >>> greedy_seeds(labels, sizes, np.ones(5, dtype=bool), 2)
-    [0, 3]
-    """
-    runs = labels.shape[0]
-    covered = [np.zeros(s.size, dtype=bool) for s in sizes]
-    first = np.zeros(labels.shape[1])
-    for r in range(runs):
-        first += sizes[r][labels[r]]
-    heap = [(-first[v] / runs, int(v), 0) for v in np.flatnonzero(candidates)]
-    heapq.heapify(heap)
-    chosen: list[int] = []
-    while heap and len(chosen) < k:
-        neg_gain, v, stamp = heapq.heappop(heap)
-        if stamp == len(chosen):
-            chosen.append(v)
-            for r in range(runs):
-                covered[r][labels[r, v]] = True
-            continue
-        gain = sum(
-            0 if covered[r][labels[r, v]] else int(sizes[r][labels[r, v]]) for r in range(runs)
-        )
-        heapq.heappush(heap, (-gain / runs, v, len(chosen)))
-    return chosen
-
-
 def compare_seeds(
-    labels: Array,
-    sizes: list[Array],
+    graph: TieGraph,
     chosen: list[int],
     degree: Array,
     pagerank: Array,
     candidates: Array,
+    runs: int,
+    seed: int,
 ) -> dict[str, dict[str, float]]:
     """Mean and 5th-95th percentile reach of the chosen, top-degree and top-PageRank seeds.
 
-    All three seed sets have the size of ``chosen`` and come from ``candidates``.
+    All three seed sets have the size of ``chosen`` and come from ``candidates``; each
+    is measured on ``runs`` fresh cascades drawn with ``seed``.
     """
     k = len(chosen)
     pool = np.flatnonzero(candidates)
@@ -383,7 +283,7 @@ def compare_seeds(
     by_rank = pool[np.lexsort((pool, -pagerank[pool]))][:k].tolist()
     out = {}
     for name, seeds in (("greedy", chosen), ("top_degree", by_degree), ("top_pagerank", by_rank)):
-        reach = simulate_reach(labels, sizes, seeds)
+        reach = simulate_reach_forward(graph, seeds, runs, seed)
         out[name] = {
             "mean": float(reach.mean()) if reach.size else 0.0,
             "low": float(np.percentile(reach, 5)) if reach.size else 0.0,
@@ -425,6 +325,7 @@ def plan_from_frames(
     product: str,
     today: date,
     details: Callable[[list[str]], pd.DataFrame] | None = None,
+    cache: SampleCache | None = None,
 ) -> CampaignPlan:
     """Plan a campaign from an audience and the tie graph (no database).
 
@@ -447,6 +348,9 @@ def plan_from_frames(
         Given the ids of the customers chosen (seeds, targets, control), returns
         ``customer_id`` and :data:`DETAIL_COLUMNS` for them (``plan_campaign`` reads
         them from the graph for those few customers only).
+    cache : SampleCache, optional
+        Keeps the reverse-reachable sets of the tie graph for later plans (a server
+        holds one; each plan on an unchanged tie graph then draws none).
 
     Returns
     -------
@@ -478,18 +382,20 @@ def plan_from_frames(
     )
     keep = a != b
     a, b, p = a[keep], b[keep], p[keep]
-    labels, sizes = live_edge_components(n, a, b, p, config.simulations, config.seed)
+    graph = TieGraph.from_edges(n, a, b, p)
     k = min(request.seed_count, int(candidates.sum()))
-    seeds = greedy_seeds(labels, sizes, candidates, k)
-    fresh_labels, fresh_sizes = live_edge_components(
-        n, a, b, p, config.simulations, config.seed + 1
-    )
+    imm = imm_seeds(graph, k, candidates, epsilon=config.epsilon, seed=config.seed, cache=cache)
+    seeds = imm.seeds
+    # reach on fresh cascades, never on the RR sets the seeds were chosen on
+    fresh = config.seed + 1
     degree = np.bincount(np.r_[a, b], minlength=n).astype(float)
     pagerank = np.zeros(n)
     pagerank[ids.get_indexer(pd.Index(audience["customer_id"]))] = audience["influence"].fillna(0.0)
-    comparison = compare_seeds(fresh_labels, fresh_sizes, seeds, degree, pagerank, candidates)
+    comparison = compare_seeds(
+        graph, seeds, degree, pagerank, candidates, config.simulations, fresh
+    )
     one_alone = {
-        v: float(np.mean([fresh_sizes[r][fresh_labels[r, v]] for r in range(len(fresh_sizes))]))
+        v: float(simulate_reach_forward(graph, [v], config.simulations, fresh).mean())
         for v in seeds
     }
     # targets and control from the ranked pool
@@ -600,6 +506,8 @@ def plan_from_frames(
         channels=channels,
         notes=notes,
         seconds=time.perf_counter() - started,
+        samples_used=imm.rr_sets,
+        samples_drawn=imm.drawn,
     )
 
 
@@ -611,11 +519,50 @@ def _holds(t: Target) -> bool:
     return t.group == "seed" and any(r.startswith("already holds") for r in t.reasons)
 
 
+@dataclass
+class PlanCache:
+    """What a long-running process (the API) keeps between plans.
+
+    ``samples`` holds the word-of-mouth samples per tie graph, valid until the ties
+    change. The frames read from the graph (the ties, the last ``audiences``
+    audiences) are kept under the database's version (:meth:`Database.version`) and
+    dropped at the first commit after it, so a plan never uses data older than the
+    graph it runs on. Thread-safe.
+    """
+
+    samples: SampleCache = field(default_factory=SampleCache)
+    audiences: int = 8
+    _version: str | None = None
+    _frames: dict[tuple[Any, ...], pd.DataFrame] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def frame(
+        self, version: str, key: tuple[Any, ...], read: Callable[[], pd.DataFrame]
+    ) -> pd.DataFrame:
+        """Return the frame kept under ``key`` at ``version``, reading it when absent."""
+        with self._lock:
+            if version != self._version:
+                self._frames.clear()
+                self._version = version
+            found = self._frames.get(key)
+        if found is not None:
+            return found
+        value = read()
+        with self._lock:
+            if version == self._version:
+                self._frames[key] = value
+                kept = [k for k in self._frames if k[0] == "audience"]
+                for old in kept[: max(0, len(kept) - self.audiences)]:
+                    del self._frames[old]
+        return value
+
+
 def plan_campaign(
     db: Database,
     request: CampaignRequest,
     config: CampaignConfig | None = None,
     today: date | None = None,
+    cache: PlanCache | None = None,
 ) -> CampaignPlan:
     """Plan a campaign on the graph (nothing is written; see :func:`record_campaign`).
 
@@ -630,6 +577,8 @@ def plan_campaign(
         Word-of-mouth settings.
     today : date, optional
         Planning date (default: today, UTC).
+    cache : PlanCache, optional
+        What earlier plans read and sampled, reused while the graph is unchanged.
 
     Returns
     -------
@@ -642,6 +591,7 @@ def plan_campaign(
     ConfigError
         If the graph has no cross-sell scores yet.
     """
+    started = time.perf_counter()
     config = config or CampaignConfig()
     today = today or datetime.now(UTC).date()
     found = db.read("campaign/read_product", product_id=request.product_id)
@@ -653,19 +603,26 @@ def plan_campaign(
         if request.exclude_contacted_days
         else None
     )
-    audience = db.read_lines(
-        "campaign/read_audience",
-        AUDIENCE_COLUMNS,
-        product_id=request.product_id,
-        tiers=list(request.tiers) if request.tiers else None,
-        branch_id=request.branch_id,
-        community=request.community,
-        channel=request.channel,
-        contacted_since=since,
+    filters: dict[str, Any] = {
+        "product_id": request.product_id,
+        "tiers": list(request.tiers) if request.tiers else None,
+        "branch_id": request.branch_id,
+        "community": request.community,
+        "channel": request.channel,
+        "contacted_since": since,
+    }
+    cache = cache or PlanCache()
+    version = db.version()
+    audience = cache.frame(
+        version,
+        ("audience", *(str(v) for v in filters.values())),
+        lambda: db.read_lines("campaign/read_audience", AUDIENCE_COLUMNS, **filters),
     )
     if not db.read("campaign/read_scored")[0]["scored"]:
         raise ConfigError("no cross-sell scores in the graph: run `crm-graph analyze crosssell`")
-    ties = db.read_lines("campaign/read_active_ties", TIE_COLUMNS)
+    ties = cache.frame(
+        version, ("ties",), lambda: db.read_lines("campaign/read_active_ties", TIE_COLUMNS)
+    )
 
     def details(ids: list[str]) -> pd.DataFrame:
         rows = db.read("campaign/read_audience_details", ids=ids, product_id=request.product_id)
@@ -677,7 +634,8 @@ def plan_campaign(
     if config.channel_order is None:
         known = db.read("campaign/read_channels")
         config = replace(config, channel_order=tuple(str(c["channel_id"]) for c in known))
-    return plan_from_frames(audience, ties, request, config, product, today, details)
+    plan = plan_from_frames(audience, ties, request, config, product, today, details, cache.samples)
+    return replace(plan, seconds=time.perf_counter() - started)
 
 
 def record_campaign(db: Database, plan: CampaignPlan, planned_by: str) -> int:

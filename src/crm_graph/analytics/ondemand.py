@@ -40,6 +40,7 @@ from crm_graph.analytics.eligibility import (
     rule_limits,
 )
 from crm_graph.db import Database
+from crm_graph.errors import ConfigError
 
 __all__ = ["read_scoring_context", "recommend_customer", "score_customer", "scoring_model_stamp"]
 
@@ -330,7 +331,11 @@ def recommend_customer(
         As :func:`score_customer`; None when there is no such customer.
     """
     as_of = as_of or context.as_of
-    offers_since = as_of - pd.Timedelta(days=context.config.offer_suppression_days).to_pytimedelta()
+    window = pd.Timedelta(days=context.config.offer_suppression_days).to_pytimedelta()
+    if as_of < date.min + window:
+        earliest = (date.min + window).isoformat()
+        raise ConfigError(f"as_of {as_of.isoformat()} is too early: it must be after {earliest}")
+    offers_since = as_of - window
     rows = db.read(
         "analytics/read_customer_context",
         customer_id=customer_id,

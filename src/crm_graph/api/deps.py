@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
+from crm_graph.analytics.campaign import PlanCache
 from crm_graph.analytics.segments import Tiers, read_tiers
 from crm_graph.api.security import PII_ROLES, ApiKeys, Role, mask_name
 from crm_graph.config import Settings
@@ -72,8 +73,15 @@ async def get_db(request: Request) -> Database:
     return db
 
 
+async def get_plan_cache(request: Request) -> PlanCache:
+    """Return what campaign plans keep between requests (one per app)."""
+    cache: PlanCache = request.app.state.plan_cache
+    return cache
+
+
 SettingsDep = Annotated[Settings, Depends(get_api_settings)]
 DbDep = Annotated[Database, Depends(get_db)]
+PlanCacheDep = Annotated[PlanCache, Depends(get_plan_cache)]
 
 
 @dataclass(frozen=True)

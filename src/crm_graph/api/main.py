@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_graph import __version__
+from crm_graph.analytics.campaign import PlanCache
 from crm_graph.api.audit import AuditMiddleware
 from crm_graph.api.deps import ApiError
 from crm_graph.api.routes import (
@@ -244,6 +245,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.keys = keys
     app.state.cache = {}
+    # word-of-mouth samples and graph reads kept between campaign plans (PlanCache)
+    app.state.plan_cache = PlanCache()
     if db is not None:
         app.state.db = db
     _install_handlers(app)

@@ -447,6 +447,7 @@ class CampaignPlanOut(BaseModel):
     )
     channels: dict[str, int]
     notes: list[str]
+    seconds: float = Field(description="Time taken to plan, reads of the graph included.")
 
 
 class CampaignSummary(BaseModel):

@@ -18,6 +18,7 @@ from crm_graph.api.deps import (
     ApiError,
     Caller,
     DbDep,
+    PlanCacheDep,
     check_tiers,
     decode_cursor,
     encode_cursor,
@@ -82,7 +83,7 @@ def _target(t: Target | dict[str, Any], caller: Caller) -> CampaignTarget:
     response_model=CampaignPlanOut,
     responses={**ERRORS, 409: {"model": ErrorResponse}},
 )
-def plan(body: CampaignIn, db: DbDep, caller: Planner) -> CampaignPlanOut:
+def plan(body: CampaignIn, db: DbDep, caller: Planner, cache: PlanCacheDep) -> CampaignPlanOut:
     """Plan a cross-sell campaign: targets, word-of-mouth seeds, control group, yield.
 
     Recorded in the graph (Campaign, PROMOTES, TARGETED) unless ``dry_run``.
@@ -113,7 +114,7 @@ def plan(body: CampaignIn, db: DbDep, caller: Planner) -> CampaignPlanOut:
         control_share=body.control_share,
         starts_on=body.starts_on,
     )
-    result = plan_campaign(db, request)
+    result = plan_campaign(db, request, cache=cache)
     recorded = False
     if not body.dry_run:
         record_campaign(db, result, planned_by=f"api:{caller.role.value}")

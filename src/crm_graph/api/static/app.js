@@ -205,14 +205,26 @@ async function plan(event) {
   if (tiers.length) body.tiers = tiers;
   if ($("#channel").value) body.channel = $("#channel").value;
   $("#plan-button").disabled = true;
-  say("planning: ranking the audience and simulating word of mouth ...");
+  // the first plan after the graph changed reads the audience and the ties and draws
+  // word-of-mouth samples (seconds to a minute on a large bank); later ones reuse them
+  const started = performance.now();
+  const progress = $("#plan-progress");
+  progress.hidden = false;
+  const tick = () => {
+    const s = Math.round((performance.now() - started) / 1000);
+    say(`planning: reading the audience, choosing word-of-mouth seeds, ranking targets ... ${s} s`);
+  };
+  tick();
+  const ticker = setInterval(tick, 500);
   try {
     const result = await api("/v1/campaigns", { method: "POST", body: JSON.stringify(body) });
     showPlan(result);
-    say(`planned ${result.contacts.length} contacts for ${result.product}`);
+    say(`planned ${result.contacts.length} contacts for ${result.product} in ${fmt(result.seconds, 1)} s`);
   } catch (error) {
     say(String(error.message || error), true);
   } finally {
+    clearInterval(ticker);
+    progress.hidden = true;
     $("#plan-button").disabled = false;
   }
 }
