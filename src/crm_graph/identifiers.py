@@ -18,6 +18,7 @@ import unicodedata
 import phonenumbers
 
 __all__ = [
+    "has_country_code",
     "USCC_ALPHABET",
     "normalize_name",
     "normalize_phone",
@@ -135,7 +136,21 @@ def valid_uscc(value: str) -> bool:
 _PHONE_JUNK = re.compile(r"[\s\-().]")
 
 
-def normalize_phone(value: str, default_country: str = "86", region: str = "CN") -> str | None:
+def has_country_code(value: str) -> bool:
+    """Whether a phone number is written with its country code (``+`` or ``00``).
+
+    Examples
+    --------
+    >>> has_country_code("+420 603 123 456"), has_country_code("0086-138"), has_country_code("603")
+    (True, True, False)
+    """
+    v = unicodedata.normalize("NFKC", value).strip()
+    return v.startswith(("+", "00"))
+
+
+def normalize_phone(
+    value: str, default_country: str = "86", region: str | None = "CN"
+) -> str | None:
     """Normalise a phone number to E.164, or return None if it is not one.
 
     Mainland mobile numbers (11 digits starting with 1) and landlines with an area
@@ -156,8 +171,9 @@ def normalize_phone(value: str, default_country: str = "86", region: str = "CN")
         The number as a source system holds it.
     default_country : str, default "86"
         Country code for numbers without one (with ``region`` CN).
-    region : str, default "CN"
-        The country of numbers written without a country code.
+    region : str or None, default "CN"
+        The country of numbers written without a country code; None: such numbers
+        are not taken (only numbers with their country code are).
 
     Returns
     -------
@@ -172,7 +188,14 @@ def normalize_phone(value: str, default_country: str = "86", region: str = "CN")
     ('+8613812345678', '+8676088123456')
     >>> normalize_phone("１３８１２３４５６７８"), normalize_phone("12345") is None
     ('+8613812345678', True)
+    >>> normalize_phone("00420 603 123 456", region=None), normalize_phone("603123456", region=None)
+    ('+420603123456', None)
     """
+    if region is None:
+        if not has_country_code(value):
+            return None
+        plus = "+" + unicodedata.normalize("NFKC", value).strip().removeprefix("00").lstrip("+")
+        return normalize_phone(plus) if plus[1:].startswith("86") else _library_phone(plus, "ZZ")
     if region.upper() != "CN":
         return _library_phone(value, region.upper())
     v = unicodedata.normalize("NFKC", value).strip()

@@ -25,6 +25,7 @@ from crm_graph.ingest.spec import load_spec
 KEY = b"test-key"
 MAPPING = """
 system: cards
+phone_region: CN
 files:
   - name: holders
     path: holders.csv

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from crm_graph.analytics.churn import balances_from_lists
+from crm_graph.analytics.base import balances_from_lists
 from crm_graph.analytics.crosssell import (
     CrossSellConfig,
     CrossSellData,
@@ -144,6 +144,10 @@ def _profiled() -> CrossSellData:
             "name": ["card", "mortgage", "wealth", "deposit", "business loan"],
             "category": ["card", "loan", "wealth", "deposit", "loan"],
             "eligible": ["person", "person", "both", "both", "company"],
+            # the catalogue's bounds: credit for adults of working age at grade 3 or better
+            "min_age": [18, 18, 18, None, 18],
+            "max_age": [70, 65, None, None, 65],
+            "max_risk_grade": [3, 3, None, None, 3],
         }
     )
     empty = pd.DataFrame({"customer_id": [], "product_id": [], "opened_on": [], "closed_on": []})
@@ -172,12 +176,19 @@ def test_candidates_follow_age_risk_grade_and_consent() -> None:
     # training and the evaluation rank what the customer could take: consent aside
     unsuppressed = candidates(data, signals, suppress=False)
     assert unsuppressed[4].tolist() == [True, True, True, True, False]
-    # a product's own rule wins over its category's; without rules only kind applies
-    strict = CrossSellConfig(rules={**DEFAULT_RULES, "MORTGAGE": ProductRule(max_risk_grade=1)})
+    # a product's own rule wins over its catalogue bounds, which win over its category's
+    strict = CrossSellConfig(rules={"MORTGAGE": ProductRule(max_risk_grade=1)})
     assert not candidates(data, signals, strict)[0, 1]
     assert candidates(data, signals, strict)[2, 1]  # the senior: grade 1, and no age bound now
+    by_category = CrossSellConfig(rules={"deposit": ProductRule(min_age=18)})
+    assert not candidates(data, signals, by_category)[1, 3]  # the minor: no deposit now
+    # a catalogue without bounds and no rules: only kind (and, here, not consent) applies
+    bare = dataclasses.replace(
+        data, products=data.products.drop(columns=["min_age", "max_age", "max_risk_grade"])
+    )
     free = CrossSellConfig(rules={}, respect_consent=False)
-    assert candidates(data, signals, free)[:5, :4].all()
+    assert candidates(bare, signals, free)[:5, :4].all()
+    assert DEFAULT_RULES == {}  # nothing of any one bank's categories is built in
 
 
 @settings(max_examples=200, deadline=None)
@@ -213,7 +224,7 @@ def test_rules_merge_over_the_defaults_and_bounds_are_checked() -> None:
     out = rules_from_mapping({"rules": {"loan": {"max_age": 60}, "fund_agency": None}})
     assert out["rules"]["loan"] == ProductRule(max_age=60)
     assert "fund_agency" not in out["rules"]
-    assert out["rules"]["card"] == DEFAULT_RULES["card"]
+    assert "card" not in out["rules"]  # no category has a rule unless a bank gives one
     assert "respect_consent" not in out
     with pytest.raises(ConfigError, match="min_age is above max_age"):
         CrossSellConfig(rules={"loan": ProductRule(min_age=70, max_age=60)})

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_graph.analytics.churn import balances_from_lists
+from crm_graph.analytics.base import balances_from_lists
 from crm_graph.analytics.crosssell import (
     CrossSellConfig,
     CrossSellData,
@@ -59,6 +59,11 @@ def _bank(n: int = 600, seed: int = 3) -> CrossSellData:
             "name": ["current", "card", "loan", "wealth", "business", "deposit"],
             "category": ["account", "card", "loan", "wealth", "loan", "deposit"],
             "eligible": ["both", "person", "person", "both", "company", "both"],
+            # the catalogue's bounds: credit up to grade 3, loans up to 65, cards to 70,
+            # investments from 18
+            "min_age": [None, 18, 18, 18, 18, None],
+            "max_age": [None, 70, 65, None, 65, None],
+            "max_risk_grade": [None, 3, 3, None, 3, None],
         }
     )
     rows = []
@@ -289,7 +294,7 @@ def test_product_rules_and_consent_hold_for_one_customer(
     person = c["kind"] == "person"
     # who refused marketing gets nothing
     assert _offered_products(context, data, c["marketing_consent"] == "false") == set()
-    # the default rules: credit up to grade 3, loans up to 65, investments from 18
+    # the catalogue's bounds: credit up to grade 3, loans up to 65, investments from 18
     risky = _offered_products(context, data, c["risk_grade"] >= 4)
     assert risky
     assert not risky & {"CARD", "LOAN", "BIZ"}
@@ -357,7 +362,7 @@ def family_batch() -> tuple[CrossSellData, np.ndarray, ScoringContext]:
         # current and deposit accounts one family; loans stack on a card, not the reverse
         family=["account", "credit", "credit", None, None, "account"],
         stackable=[False, False, True, None, None, False],
-        min_age=[None, None, None, 30, None, None],
+        min_age=[None, 18, 18, 30, 18, None],
     )
     return _run_batch(
         CrossSellData(

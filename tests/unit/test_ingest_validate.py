@@ -13,6 +13,7 @@ from crm_graph.ingest.validate import read_validated, write_rejects
 
 MAPPING = """
 system: cards
+phone_region: CN
 files:
   - name: cardholders
     path: cards/cardholders.csv

@@ -180,3 +180,23 @@ def test_phone_numbers_of_the_declared_country(tmp_path: Path) -> None:
     result = read_validated(tmp_path, spec.files[0])
     assert result.rows.tel.tolist() == ["+420603123456", "+351912345678"]
     assert result.rejects._reason.tolist() == ["not a phone number: '12'"]
+
+
+def test_without_a_phone_region_only_numbers_with_a_country_code_are_taken(
+    tmp_path: Path,
+) -> None:
+    """No country is assumed: a national number is rejected, saying what is missing."""
+    rows = "id,tel\n1,603 123 456\n2,+351 912 345 678\n3,0086 138 1234 5678\n"
+    (tmp_path / "p.csv").write_text(rows)
+    (tmp_path / "p.yaml").write_text(
+        "system: anywhere\nfiles:\n  - name: p\n    path: p.csv\n"
+        "    columns: {id: {type: string}, tel: {type: string, normalize: phone}}\n",
+        encoding="utf-8",
+    )
+    spec = load_spec(tmp_path / "p.yaml")
+    assert spec.files[0].phone_region is None
+    result = read_validated(tmp_path, spec.files[0])
+    assert result.rows.tel.tolist() == ["+351912345678", "+8613812345678"]
+    assert result.rejects._reason.tolist() == [
+        "phone number without a country code: '603 123 456' (the mapping names no phone_region)"
+    ]

@@ -68,16 +68,11 @@ class ProductRule:
 
 
 #: Rules by product category (or product id; a product's own rule wins over its
-#: category's). Credit needs an adult of working age at a grade of 3 or better (a
-#: mortgage or loan must be repaid before retirement); investment products need an
-#: adult; agency insurance stops at 70.
-DEFAULT_RULES: dict[str, ProductRule] = {
-    "loan": ProductRule(min_age=18, max_age=65, max_risk_grade=3),
-    "card": ProductRule(min_age=18, max_age=70, max_risk_grade=3),
-    "wealth": ProductRule(min_age=18),
-    "fund_agency": ProductRule(min_age=18),
-    "insurance_agency": ProductRule(min_age=18, max_age=70),
-}
+#: catalogue bounds, which win over its category's). None by default: a bank's rules
+#: come from its catalogue (the ``min_age``, ``max_age`` and ``max_risk_grade`` of the
+#: ``products`` target) or a rules file (``crm-graph analyze crosssell --rules``), in
+#: its own category names.
+DEFAULT_RULES: dict[str, ProductRule] = {}
 
 
 RULE_FIELDS = ("min_age", "max_age", "max_risk_grade")

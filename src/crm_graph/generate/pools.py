@@ -309,6 +309,17 @@ PRODUCTS: tuple[tuple[str, str, str, str], ...] = (
     ("FX", "外汇 Foreign exchange", "fx", "both"),
     ("E_BANKING", "网银/手机银行 Online & mobile banking", "e_banking", "both"),
 )
+# The generated bank's eligibility policy, written into its catalogue (min_age, max_age,
+# max_risk_grade): credit needs an adult of working age at a grade of 3 or better (a
+# mortgage or loan must be repaid before retirement), investment products an adult,
+# agency insurance stops at 70. Categories not named have no bounds.
+CATEGORY_BOUNDS: dict[str, tuple[int | None, int | None, int | None]] = {
+    "loan": (18, 65, 3),
+    "card": (18, 70, 3),
+    "wealth": (18, None, None),
+    "fund_agency": (18, None, None),
+    "insurance_agency": (18, 70, None),
+}
 CATEGORIES: tuple[str, ...] = (
     "deposit",
     "card",

@@ -529,6 +529,10 @@ def write_silos(ex: Exporter) -> dict[str, Any]:
             "name": [p[1] for p in pools.PRODUCTS],
             "category": [p[2] for p in pools.PRODUCTS],
             "eligible": [p[3] for p in pools.PRODUCTS],
+            **{
+                bound: [pools.CATEGORY_BOUNDS.get(p[2], (None,) * 3)[i] for p in pools.PRODUCTS]
+                for i, bound in enumerate(("min_age", "max_age", "max_risk_grade"))
+            },
         },
     )
     towns = list(pools.TOWNS)

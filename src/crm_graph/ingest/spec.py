@@ -444,11 +444,12 @@ class SystemSpec(_Strict):
         description="For a snapshot without dates: the date the extract describes. A "
         "'churn' target without 'churned_on' (an exit flag) marks churn as of this date.",
     )
-    phone_region: str = Field(
-        default="CN",
+    phone_region: str | None = Field(
+        default=None,
         pattern=r"^[A-Z]{2}$",
         description="Country (ISO 3166 alpha-2) of phone numbers written without a "
-        "country code, for every file that does not say.",
+        "country code, for every file that does not say. None: only numbers with a "
+        "country code are phone numbers (others are rejected, saying so).",
     )
     currency: str | None = Field(
         default=None,

@@ -27,6 +27,7 @@ import pandas as pd
 
 from crm_graph.errors import SourceFileError
 from crm_graph.identifiers import (
+    has_country_code,
     normalize_name,
     normalize_phone,
     valid_resident_id,
@@ -263,12 +264,19 @@ def _read_csv(path: Path, spec: FileSpec, chunk: int) -> Iterator[list[str] | _R
             ) from exc
 
 
-def _normalise(v: str, col: ColumnSpec, region: str = "CN") -> tuple[object, str]:
+def _normalise(v: str, col: ColumnSpec, region: str | None = None) -> tuple[object, str]:
     if col.normalize == "name":
         return normalize_name(v), ""
     if col.normalize == "phone":
         phone = normalize_phone(v, region=region)
-        return (phone, "") if phone else (None, f"not a phone number: {v[:40]!r}")
+        if phone:
+            return phone, ""
+        if region is None and not has_country_code(v) and sum(c.isdigit() for c in v) >= 6:
+            return None, (
+                f"phone number without a country code: {v[:40]!r} (the mapping names no "
+                "phone_region)"
+            )
+        return None, f"not a phone number: {v[:40]!r}"
     if col.normalize in ("id_number", "resident_id", "uscc"):
         upper = v.upper()
         ok_rid = valid_resident_id(upper)
@@ -295,7 +303,7 @@ def _check_column(
     col: ColumnSpec,
     formats: tuple[str, ...],
     today: date,
-    region: str = "CN",
+    region: str | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Type-check and normalise a whole column.
 
@@ -435,7 +443,7 @@ def _validate_chunk(parsed: _Raw, spec: FileSpec, today: date) -> tuple[pd.DataF
         else:
             values = pd.Series([""] * len(raw), index=raw.index)
         out[name], reason_cols[name] = _check_column(
-            values, col, spec.date_formats, today, spec.phone_region or "CN"
+            values, col, spec.date_formats, today, spec.phone_region
         )
         if name in failed:
             because = reason_cols[name].copy()
