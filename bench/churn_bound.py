@@ -131,15 +131,16 @@ def on_the_graph(db: Any, n: int, truth: Any, seed: int = 7) -> dict[str, float]
     from sklearn.metrics import roc_auc_score
 
     from crm_graph.analytics import churn
+    from crm_graph.analytics.base import data_as_of, shift_months
     from crm_graph.analytics.evaluate import person_customers
     from crm_graph.generate.simulate import CONTAGION
 
     world, sim = simulated(n, CONTAGION, seed)
     multiplier = pd.Series(expected_contagion(world, sim, CONTAGION, seed=seed), world.ids())
     config = churn.ChurnConfig()
-    as_of = churn.data_as_of(db)
+    as_of = data_as_of(db)
     data = churn.read_churn_data(
-        db, [churn.shift_months(as_of, -config.window_months), as_of], config.window_months
+        db, [shift_months(as_of, -config.window_months), as_of], config.window_months
     )
     people = person_customers(db, truth)
     future = pd.read_csv(truth / "future_churn.csv", dtype=str, keep_default_na=False)

@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import empty_graph
 
 from crm_graph.analytics import churn
+from crm_graph.analytics.base import read_customer_base
 from crm_graph.analytics.clusters import compute_clusters
 from crm_graph.analytics.evaluate import churn_scores
 from crm_graph.analytics.segments import compute_segments
@@ -194,7 +195,7 @@ def test_a_shared_customer_base_gives_the_same_scores(
     """`analyze all` reads customers and ties once for churn and cross-sell: same result."""
     columns = ["id", "risk", "exposure", "drivers", "priority", "high"]
     before = _customers(session_db)[columns].sort_values("id").reset_index(drop=True)
-    base = churn.read_customer_base(session_db)
+    base = read_customer_base(session_db)
     again = churn.compute_churn(session_db, base=base)
     after = _customers(session_db)[columns].sort_values("id").reset_index(drop=True)
     assert again.scored == scored.scored
@@ -217,7 +218,7 @@ def test_products_from_the_holdings_equal_the_cypher_definition(
         types,
         windows=[{"as_of": as_of, "half_year": half_year}],
     )[churn.PRODUCT_COLUMNS]
-    base = churn.read_customer_base(session_db)
+    base = read_customer_base(session_db)
     ours = churn.products_as_of(base.holdings, base.products, as_of, half_year)
     assert len(cypher) > 1000
     assert cypher["closed_6m"].sum() > 0

@@ -98,7 +98,7 @@ def test_a_shared_customer_base_gives_the_same_recommendations(
     bank: Path, session_db: Database
 ) -> None:
     """`analyze all` reads customers and ties once for churn and cross-sell: same result."""
-    from crm_graph.analytics.churn import read_customer_base
+    from crm_graph.analytics.base import read_customer_base
 
     compute_crosssell(session_db)
     alone = _recommended(session_db).sort_values(["customer", "rank"], ignore_index=True)

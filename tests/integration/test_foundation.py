@@ -100,7 +100,7 @@ def test_read_autocommit_returns_what_read_does_and_refuses_writes(db: Database)
 
 def test_read_lines_parses_the_packed_reads(db: Database) -> None:
     """The packed reads give, typed, what the graph holds; nulls as NaN or None."""
-    from crm_graph.analytics.churn import BALANCE_COLUMNS, CUSTOMER_COLUMNS
+    from crm_graph.analytics.base import BALANCE_COLUMNS, CUSTOMER_COLUMNS
     from crm_graph.analytics.clusters import TIE_COLUMNS
 
     db.init_schema()

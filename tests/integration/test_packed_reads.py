@@ -7,7 +7,7 @@ from crm_graph.db import Database
 
 def test_packed_reads_keep_commas_quotes_and_line_breaks(db: Database) -> None:
     """A product id and a golden property with a comma, a quote and a line break."""
-    from crm_graph.analytics.churn import CUSTOMER_COLUMNS, HOLDING_COLUMNS
+    from crm_graph.analytics.base import CUSTOMER_COLUMNS, HOLDING_COLUMNS
 
     odd = 'CARD, "GOLD"\nplus'
     db.run_statement(

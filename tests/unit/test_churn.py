@@ -9,15 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crm_graph.analytics.base import balances_from_lists, tie_matrix
 from crm_graph.analytics.churn import (
     CONTACT_COLUMNS,
     ChurnConfig,
     ChurnData,
-    balances_from_lists,
     build_features,
     cascade,
     spreading_exposure,
-    tie_matrix,
 )
 from crm_graph.analytics.clusters import DEFAULT_WEIGHTS
 

@@ -72,7 +72,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from crm_graph.analytics.churn import (
+from crm_graph.analytics.base import (
     HOLDING_COLUMNS,
     CustomerBase,
     balance_window,
@@ -211,7 +211,7 @@ class CrossSellData:
         )
 
     def adjacency(self, weights: dict[str, float]) -> sp.csr_matrix:
-        """Return the row-normalised tie matrix (:func:`~crm_graph.analytics.churn.tie_matrix`)."""
+        """Return the row-normalised tie matrix (:func:`~crm_graph.analytics.base.tie_matrix`)."""
         key = tuple(sorted(weights.items()))
         cache: dict[tuple[tuple[str, float], ...], sp.csr_matrix] = self.__dict__.setdefault(
             "_adjacency", {}
@@ -272,7 +272,7 @@ def read_crosssell_data(
 ) -> CrossSellData:
     """Read customers, products, holdings, ties and recent offers.
 
-    ``base`` (from :func:`~crm_graph.analytics.churn.read_customer_base`) is used
+    ``base`` (from :func:`~crm_graph.analytics.base.read_customer_base`) is used
     instead of reading customers and ties again.
     """
     base = base or read_customer_base(db)

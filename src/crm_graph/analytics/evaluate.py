@@ -176,11 +176,12 @@ def churn_scores(db: Database, truth_dir: Path) -> dict[str, Any] | None:
         history exists in the graph.
     """
     from crm_graph.analytics import churn
+    from crm_graph.analytics.base import data_as_of, shift_months
 
     config = churn.ChurnConfig()
-    as_of = churn.data_as_of(db)
+    as_of = data_as_of(db)
     data = churn.read_churn_data(
-        db, [churn.shift_months(as_of, -config.window_months), as_of], config.window_months
+        db, [shift_months(as_of, -config.window_months), as_of], config.window_months
     )
     future = pd.read_csv(truth_dir / "future_churn.csv", dtype=str, keep_default_na=False)
     churners = set(future.merge(person_customers(db, truth_dir), on="person_id")["customer_id"])
@@ -313,8 +314,8 @@ def crosssell_scores(db: Database, truth_dir: Path, k: int = 5) -> dict[str, Any
 
 
 def data_as_of_or_none(db: Database) -> Any:
-    """Return :func:`crm_graph.analytics.churn.data_as_of`, or None when the graph is empty."""
-    from crm_graph.analytics.churn import data_as_of
+    """Return :func:`crm_graph.analytics.base.data_as_of`, or None when the graph is empty."""
+    from crm_graph.analytics.base import data_as_of
 
     try:
         return data_as_of(db)

@@ -113,7 +113,7 @@ class Pipeline:
         return payload
 
     def _customer_base(self, shared: bool) -> Any:
-        from crm_graph.analytics.churn import read_customer_base
+        from crm_graph.analytics.base import read_customer_base
 
         # read once for churn and cross-sell, after segments and clusters wrote their scores
         if shared and self._base is None:
