@@ -25,6 +25,7 @@ from bench import (
     load,
     pipeline,
     real,
+    reliability,
     resolution,
 )
 
@@ -85,7 +86,7 @@ def main() -> None:
     parser.add_argument("--resolution-sizes", default="100000,1000000")
     steps = [
         "generate", "load", "sweep", "clusters", "churn", "churn_bound", "crosssell",
-        "campaign", "api", "pipeline", "resolution", "real",
+        "campaign", "api", "pipeline", "resolution", "real", "reliability",
     ]  # fmt: skip
     parser.add_argument("--only", choices=steps, default=None)
     args = parser.parse_args()
@@ -115,6 +116,8 @@ def main() -> None:
         bench_resolution([int(s) for s in args.resolution_sizes.split(",")])
     if args.only in (None, "real"):
         bench_real()
+    if args.only in (None, "reliability"):
+        bench_reliability()
     if args.only in (None, "pipeline"):
         bench_pipeline(
             [int(s) for s in args.pipeline_sizes.split(",")],
@@ -122,6 +125,18 @@ def main() -> None:
             args.pipeline_dir,
             size_limits=args.pipeline_steps == ",".join(pipeline.STEPS),
         )
+
+
+def bench_reliability() -> None:
+    result = reliability.run()
+    _write(
+        "reliability",
+        f"Measured {date.today().isoformat()} on {machine()} by `python -m bench --only "
+        "reliability` (bench/reliability.py): the fault, bad-input and attack tests run in "
+        "one pytest process against the tests' own Neo4j instance, each fault test "
+        "appending what it did and saw; every check in them can fail and fails the build "
+        f"(pytest exit code this run: {result['exit_code']}).\n\n" + reliability.markdown(result),
+    )
 
 
 def bench_real() -> None:

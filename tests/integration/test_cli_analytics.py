@@ -118,21 +118,29 @@ def test_analyze_crosssell_takes_a_rules_file(
     bank: Path, neo4j_settings: Settings, session_db: Database, tmp_path: Path
 ) -> None:
     rules = tmp_path / "rules.yaml"
-    # credit cards for the best grade only; consent ignored
+    # the credit card (its catalogue has bounds: a product-id rule wins over them) and
+    # deposits (no bounds in the catalogue: the category's rule applies) for the best
+    # grade only; consent ignored
     rules.write_text(
-        "rules:\n  card: {max_risk_grade: 1}\nrespect_consent: false\n", encoding="utf-8"
+        "rules:\n  CARD_CREDIT: {max_risk_grade: 1}\n  deposit: {max_risk_grade: 1}\n"
+        "respect_consent: false\n",
+        encoding="utf-8",
     )
     proc = run_cli(neo4j_settings, "analyze", "crosssell", "--rules", str(rules), "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["crosssell"]["recommendations"] > 5000
     seen = session_db.run_statement(
-        "MATCH (c:Customer)-[:RECOMMENDED]->(p:Product) "
-        "RETURN sum(CASE WHEN p.category = 'card' AND c.risk_grade > 1 THEN 1 ELSE 0 END) "
-        "AS cards, sum(CASE WHEN p.category = 'card' THEN 1 ELSE 0 END) AS all_cards, "
+        "MATCH (c:Customer)-[:RECOMMENDED]->(p:Product) RETURN "
+        "sum(CASE WHEN p.product_id = 'CARD_CREDIT' AND c.risk_grade > 1 THEN 1 ELSE 0 END) "
+        "AS cards, sum(CASE WHEN p.product_id = 'CARD_CREDIT' THEN 1 ELSE 0 END) AS all_cards, "
+        "sum(CASE WHEN p.category = 'deposit' AND c.risk_grade > 1 THEN 1 ELSE 0 END) "
+        "AS deposits, sum(CASE WHEN p.category = 'deposit' THEN 1 ELSE 0 END) AS all_deposits, "
         "sum(CASE WHEN c.marketing_consent = false THEN 1 ELSE 0 END) AS refused"
     )[0]
     assert seen["cards"] == 0
     assert seen["all_cards"] > 0
+    assert seen["deposits"] == 0
+    assert seen["all_deposits"] > 0
     assert seen["refused"] > 0  # consent ignored, as the file asked
 
 

@@ -63,6 +63,7 @@ import math
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -363,8 +364,8 @@ def plan_from_frames(
     starts = request.starts_on or today
     # the same graph gives the same plan, whatever order the database returned it in:
     # the cascade samples draw one number per tie, in tie order
-    audience = audience.sort_values("customer_id", kind="stable", ignore_index=True)
-    ties = ties.sort_values(["a", "b", "type"], kind="stable", ignore_index=True)
+    audience = _sorted(audience, ["customer_id"])
+    ties = _sorted(ties, list(TIE_ORDER))
     ids = pd.Index(
         pd.unique(pd.concat([audience["customer_id"], ties["a"], ties["b"]], ignore_index=True))
     )
@@ -511,6 +512,26 @@ def plan_from_frames(
     )
 
 
+#: the order plan_from_frames puts the ties in (one random draw per tie, in this order)
+TIE_ORDER = ("a", "b", "type")
+
+
+#: frames this module sorted itself (the plan cache keeps them), by id: a frame in here
+#: is not sorted again. Identity, not a flag on the frame: a flag would survive a concat
+#: or a filter that no longer keeps the order.
+_SORTED: weakref.WeakValueDictionary[int, pd.DataFrame] = weakref.WeakValueDictionary()
+
+
+def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """``frame`` sorted by ``by`` (a frame this function returned is not sorted again)."""
+    if _SORTED.get(id(frame)) is frame and frame.attrs.get("sorted_by") == by:
+        return frame
+    out = frame.sort_values(by, kind="stable", ignore_index=True)
+    out.attrs["sorted_by"] = by
+    _SORTED[id(out)] = out
+    return out
+
+
 def _reasons(value: Any) -> list[str]:
     return [str(r) for r in value if r] if isinstance(value, list | tuple | np.ndarray) else []
 
@@ -533,13 +554,11 @@ class PlanCache:
     samples: SampleCache = field(default_factory=SampleCache)
     audiences: int = 8
     _version: str | None = None
-    _frames: dict[tuple[Any, ...], pd.DataFrame] = field(default_factory=dict)
+    _frames: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def frame(
-        self, version: str, key: tuple[Any, ...], read: Callable[[], pd.DataFrame]
-    ) -> pd.DataFrame:
-        """Return the frame kept under ``key`` at ``version``, reading it when absent."""
+    def value(self, version: str, key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
+        """Return what is kept under ``key`` at ``version``, reading it when absent."""
         with self._lock:
             if version != self._version:
                 self._frames.clear()
@@ -613,15 +632,19 @@ def plan_campaign(
     }
     cache = cache or PlanCache()
     version = db.version()
-    audience = cache.frame(
+    audience: pd.DataFrame = cache.value(
         version,
         ("audience", *(str(v) for v in filters.values())),
-        lambda: db.read_lines("campaign/read_audience", AUDIENCE_COLUMNS, **filters),
+        lambda: _sorted(
+            db.read_lines("campaign/read_audience", AUDIENCE_COLUMNS, **filters), ["customer_id"]
+        ),
     )
     if not db.read("campaign/read_scored")[0]["scored"]:
         raise ConfigError("no cross-sell scores in the graph: run `crm-graph analyze crosssell`")
-    ties = cache.frame(
-        version, ("ties",), lambda: db.read_lines("campaign/read_active_ties", TIE_COLUMNS)
+    ties: pd.DataFrame = cache.value(
+        version,
+        ("ties",),
+        lambda: _sorted(db.read_lines("campaign/read_active_ties", TIE_COLUMNS), list(TIE_ORDER)),
     )
 
     def details(ids: list[str]) -> pd.DataFrame:
@@ -629,10 +652,10 @@ def plan_campaign(
         return pd.DataFrame(rows, columns=["customer_id", *DETAIL_COLUMNS])
 
     if config.rm_tiers is None:
-        tiers = read_tiers(db)
+        tiers = cache.value(version, ("tiers",), lambda: read_tiers(db))
         config = replace(config, rm_tiers=tiers.named if tiers else ())
     if config.channel_order is None:
-        known = db.read("campaign/read_channels")
+        known = cache.value(version, ("channels",), lambda: db.read("campaign/read_channels"))
         config = replace(config, channel_order=tuple(str(c["channel_id"]) for c in known))
     plan = plan_from_frames(audience, ties, request, config, product, today, details, cache.samples)
     return replace(plan, seconds=time.perf_counter() - started)

@@ -153,7 +153,9 @@ def rule_limits(
 
     A rule for the product's id (``rules``) wins; then the catalogue's own bounds
     (``own``, ``[P, 3]``, NaN where not given: a product with any bound of its own
-    takes all three from the catalogue); then the rule of its category.
+    takes all three from the catalogue); then the rule of its category. The more
+    specific wins: a junior card's own ``max_age`` is not undone by a rule for all
+    cards; to tighten a product with bounds of its own, name its id.
 
     Examples
     --------
