@@ -279,7 +279,9 @@ def _provenance() -> str:
         return proc.stdout.strip() if proc.returncode == 0 else ""
 
     commit = git("rev-parse", "--short=10", "HEAD") or "unknown"
-    if git("status", "--porcelain", "--untracked-files=no"):
+    # what the benchmarks themselves write is not a change to what was measured
+    outputs = (":(exclude)docs/benchmarks.md", ":(exclude)bench/results")
+    if git("status", "--porcelain", "--untracked-files=no", "--", ".", *outputs):
         commit += " with uncommitted changes"
     command = " ".join(["python -m bench", *sys.argv[1:]])
     return f"Commit `{commit}`; command `{command}`."
