@@ -118,6 +118,29 @@ class TieGraph:
 
 
 @numba.njit(cache=True, nogil=True)
+def _cascade(
+    indptr: Array, indices: Array, prob: Array, mark: Array, stamp: int, queue: Array, tail: int
+) -> int:  # pragma: no cover - compiled
+    """Spread from ``queue[:tail]`` (marked ``stamp``), flipping each tie once; new tail.
+
+    Each tie is drawn when the search first reaches one of its ends with the other end
+    not yet reached; once both ends are reached its outcome cannot matter, so a tie is
+    never drawn twice in one cascade.
+    """
+    head = 0
+    while head < tail:
+        u = queue[head]
+        head += 1
+        for e in range(indptr[u], indptr[u + 1]):
+            w = indices[e]
+            if mark[w] != stamp and np.random.random() < prob[e]:
+                mark[w] = stamp
+                queue[tail] = w
+                tail += 1
+    return tail
+
+
+@numba.njit(cache=True, nogil=True)
 def _rr_kernel(
     indptr: Array, indices: Array, prob: Array, roots: Array, seed: int
 ) -> tuple[Array, Array]:  # pragma: no cover - compiled
@@ -133,16 +156,7 @@ def _rr_kernel(
         root = roots[i]
         mark[root] = stamp
         queue[0] = root
-        head, tail = 0, 1
-        while head < tail:
-            u = queue[head]
-            head += 1
-            for e in range(indptr[u], indptr[u + 1]):
-                w = indices[e]
-                if mark[w] != stamp and np.random.random() < prob[e]:
-                    mark[w] = stamp
-                    queue[tail] = w
-                    tail += 1
+        tail = _cascade(indptr, indices, prob, mark, stamp, queue, 1)
         if used + tail > members.size:
             grown = np.empty(max(members.size * 2, used + tail), dtype=np.int32)
             grown[:used] = members[:used]
@@ -222,16 +236,7 @@ def _forward_kernel(
                 mark[s] = stamp
                 queue[tail] = s
                 tail += 1
-        head = 0
-        while head < tail:
-            u = queue[head]
-            head += 1
-            for e in range(indptr[u], indptr[u + 1]):
-                w = indices[e]
-                if mark[w] != stamp and np.random.random() < prob[e]:
-                    mark[w] = stamp
-                    queue[tail] = w
-                    tail += 1
+        tail = _cascade(indptr, indices, prob, mark, stamp, queue, tail)
         out[r] = tail
     return out
 
