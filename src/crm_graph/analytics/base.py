@@ -101,7 +101,7 @@ def tie_matrix(ids: pd.Index, ties: pd.DataFrame, weights: dict[str, float]) -> 
     --------
     >>> t = pd.DataFrame({"a": ["x", "x"], "b": ["y", "z"], "type": ["FAMILY", "REFERRED"],
     ...                   "amount": [None, None]})
-    >>> m = tie_matrix(pd.Index(["x", "y", "z"]), t, DEFAULT_WEIGHTS)
+    >>> m = tie_matrix(pd.Index(["x", "y", "z"]), t, {"FAMILY": 1.0, "REFERRED": 0.5})
     >>> m.toarray().round(3).tolist()
     [[0.0, 0.667, 0.333], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
     """

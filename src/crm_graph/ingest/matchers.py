@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -164,7 +165,8 @@ class SplinkMatcher:
     seed : int
         Seed of the random pairs for the u probabilities (reproducible models).
     db_api : callable, optional
-        Returns the Splink database API to run on (default: a new ``DuckDBAPI``).
+        Returns the Splink database API to run on (default: a new ``DuckDBAPI`` on one
+        DuckDB thread, so that training gives the same model every run).
     """
 
     threshold: float = 0.9
@@ -247,7 +249,14 @@ class SplinkMatcher:
             ) from e
         if data.n < 2:
             return [Links("splink", np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))]
-        api = self.db_api() if self.db_api is not None else DuckDBAPI()
+        # one DuckDB thread: training sums floats and samples pairs, and with several
+        # threads their order (so the last digits of m and u, so a pair at the threshold)
+        # changes from run to run; a reload of the same extract must change nothing
+        api = (
+            self.db_api()
+            if self.db_api is not None
+            else DuckDBAPI(duckdb.connect(config={"threads": 1}))
+        )
         linker = Linker(api.register(self.frame(data)), self.settings(), log_level="ERROR")
         linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=self.seed)
         for rule in (("phone_key",), ("birth_key", "initial")):
