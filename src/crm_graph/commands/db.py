@@ -17,7 +17,7 @@ from crm_graph.commands.common import (
     open_database,
     progress_printer,
 )
-from crm_graph.config import get_settings
+from crm_graph.config import Settings, get_settings
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 from crm_graph.neo4j_local import LocalNeo4j, server_versions
@@ -44,14 +44,21 @@ def graph_counts(db: Database) -> dict[str, Any]:
     }
 
 
+def _external(settings: Settings, verb: str, as_json: bool) -> bool:
+    """Say so and return True when CRM_NEO4J_URI names a server this machine does not run."""
+    if not settings.is_external:
+        return False
+    emit({"skipped": True, "uri": settings.uri}, as_json)
+    if not as_json:
+        console.print(f"CRM_NEO4J_URI points at {settings.uri}: no local server to {verb}.")
+    return True
+
+
 @db_app.command("start")
 def db_start(as_json: JsonOpt = False) -> None:
     """Provision (first time) and start the local Neo4j+GDS; wait until it answers."""
     settings = get_settings()
-    if settings.is_external:
-        emit({"skipped": True, "uri": settings.uri}, as_json)
-        if not as_json:
-            console.print(f"CRM_NEO4J_URI points at {settings.uri}: no local server to start.")
+    if _external(settings, "start", as_json):
         return
     server = LocalNeo4j(settings, progress_printer(as_json))
     was_running = server.pid() is not None
@@ -69,10 +76,7 @@ def db_start(as_json: JsonOpt = False) -> None:
 def db_stop(as_json: JsonOpt = False) -> None:
     """Stop the local Neo4j (does nothing when none runs)."""
     settings = get_settings()
-    if settings.is_external:
-        emit({"skipped": True, "uri": settings.uri}, as_json)
-        if not as_json:
-            console.print(f"CRM_NEO4J_URI points at {settings.uri}: no local server to stop.")
+    if _external(settings, "stop", as_json):
         return
     stopped = LocalNeo4j(settings, progress_printer(as_json)).stop()
     emit({"stopped": stopped}, as_json)
