@@ -33,16 +33,16 @@ import pandas as pd
 from crm_graph.analytics.campaign import (
     AUDIENCE_COLUMNS, CampaignConfig, CampaignRequest, PlanCache, TIE_COLUMNS, plan_campaign,
 )
-from crm_graph.analytics.clusters import compute_clusters, tie_weights
-from crm_graph.analytics.crosssell import compute_crosssell
+from crm_graph.analytics.clusters import tie_weights
+from crm_graph.analytics.pipeline import Pipeline
 from crm_graph.analytics.influence import (
     TieGraph, greedy_seeds, imm_seeds, live_edge_components, simulate_reach_forward,
 )
-from crm_graph.analytics.segments import compute_segments, read_tiers
-compute_segments(db)
-compute_clusters(db)
-compute_crosssell(db)
-config = CampaignConfig()
+from crm_graph.analytics.segments import read_tiers
+pipe = Pipeline(db)  # tie weights learned from the bank's history, as `analyze` does
+for step in ("segments", "clusters", "crosssell"):
+    pipe.run_step(step)
+config = CampaignConfig(**pipe.weight_settings())
 first_tier = read_tiers(db).names[0]
 audience = db.read_lines("campaign/read_audience", AUDIENCE_COLUMNS, product_id="CARD_CREDIT",
                          tiers=None, branch_id=None, community=None, channel=None,
@@ -50,7 +50,7 @@ audience = db.read_lines("campaign/read_audience", AUDIENCE_COLUMNS, product_id=
 ties = db.read_lines("campaign/read_active_ties", TIE_COLUMNS)
 ids = pd.Index(pd.unique(pd.concat([audience["customer_id"], ties["a"], ties["b"]])))
 a, b = ids.get_indexer(ties["a"]), ids.get_indexer(ties["b"])
-p = np.clip(config.spread * tie_weights(ties, config.weights), 0.0, 1.0)
+p = np.clip(config.spread * tie_weights(ties, config.weights, config.scale), 0.0, 1.0)
 keep = a != b
 a, b, p = a[keep], b[keep], p[keep]
 graph = TieGraph.from_edges(len(ids), a, b, p)

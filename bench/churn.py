@@ -14,13 +14,13 @@ from bench import loaded_bank_child, run_child
 
 CHILD = loaded_bank_child(
     r"""
-from crm_graph.analytics.churn import compute_churn
-from crm_graph.analytics.clusters import compute_clusters
+from crm_graph.analytics.churn import ChurnConfig, compute_churn
 from crm_graph.analytics.evaluate import churn_scores
-from crm_graph.analytics.segments import compute_segments
-compute_segments(db)
-compute_clusters(db)
-result = compute_churn(db)
+from crm_graph.analytics.pipeline import Pipeline
+pipe = Pipeline(db)  # tie weights learned from the bank's history, as `analyze` does
+pipe.run_step("segments")
+pipe.run_step("clusters")
+result = compute_churn(db, ChurnConfig(**pipe.weight_settings()))
 scores = churn_scores(db, out / "truth")
 from bench.churn_bound import on_the_graph
 bound = on_the_graph(db, n, out / "truth")

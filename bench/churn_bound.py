@@ -133,11 +133,12 @@ def on_the_graph(db: Any, n: int, truth: Any, seed: int = 7) -> dict[str, float]
     from crm_graph.analytics import churn
     from crm_graph.analytics.base import data_as_of, shift_months
     from crm_graph.analytics.evaluate import person_customers
+    from crm_graph.analytics.tie_weights import stored_settings
     from crm_graph.generate.simulate import CONTAGION
 
     world, sim = simulated(n, CONTAGION, seed)
     multiplier = pd.Series(expected_contagion(world, sim, CONTAGION, seed=seed), world.ids())
-    config = churn.ChurnConfig()
+    config = churn.ChurnConfig(**stored_settings(db))  # ties as the analysis run weighed them
     as_of = data_as_of(db)
     data = churn.read_churn_data(
         db, [shift_months(as_of, -config.window_months), as_of], config.window_months

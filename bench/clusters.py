@@ -19,14 +19,16 @@ from typing import Any
 from bench import loaded_bank_child, run_child
 
 SWEEP = r"""
-from crm_graph.analytics.clusters import ClusterConfig, compute_clusters
 from crm_graph.analytics.evaluate import cluster_scores
+from crm_graph.analytics.pipeline import AnalysisOptions, Pipeline
 result = {"customers": n, "mixing": MIXING}
 for backend in ("gds", "networkx"):
-    r = compute_clusters(db, ClusterConfig(), backend=backend)
+    # tie weights learned from the bank's history, as `analyze` does
+    options = AnalysisOptions(backend=backend, store_profiles=False)
+    r = Pipeline(db, options).run_step("clusters")["clusters"]
     scores = cluster_scores(db, out / "truth")
-    result[backend] = {"seconds": r.seconds, "communities": r.communities,
-                       "modularity": r.modularity, **scores}
+    result[backend] = {"seconds": r["seconds"], "communities": r["communities"],
+                       "modularity": r["modularity"], **scores}
 print(json.dumps(result))
 """
 

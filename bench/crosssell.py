@@ -17,15 +17,13 @@ from bench import loaded_bank_child, run_child
 
 CHILD = loaded_bank_child(
     r"""
-from crm_graph.analytics.churn import compute_churn
-from crm_graph.analytics.clusters import compute_clusters
-from crm_graph.analytics.crosssell import compute_crosssell
+from crm_graph.analytics.crosssell import CrossSellConfig, compute_crosssell
 from crm_graph.analytics.evaluate import crosssell_scores
-from crm_graph.analytics.segments import compute_segments
-compute_segments(db)
-compute_clusters(db)
-compute_churn(db)
-result = compute_crosssell(db)
+from crm_graph.analytics.pipeline import Pipeline
+pipe = Pipeline(db)  # tie weights learned from the bank's history, as `analyze` does
+for step in ("segments", "clusters", "churn"):
+    pipe.run_step(step)
+result = compute_crosssell(db, CrossSellConfig(**pipe.weight_settings()))
 t = time.perf_counter()
 scores = crosssell_scores(db, out / "truth")
 eval_s = time.perf_counter() - t

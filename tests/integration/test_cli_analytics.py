@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from tests.conftest import load_bank, run_cli
 
+from crm_graph.analytics.clusters import TIE_TYPES
+from crm_graph.analytics.tie_weights import TieWeights, read_stored_tie_weights
 from crm_graph.api.security import digest
 from crm_graph.config import Settings
 from crm_graph.db import Database
@@ -26,7 +28,15 @@ def test_analyze_all_then_the_reading_commands(
     proc = run_cli(neo4j_settings, "analyze", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert set(out) == {"steps", "segments", "clusters", "churn", "crosssell"}
+    assert set(out) == {"steps", "tie_weights", "segments", "clusters", "churn", "crosssell"}
+    # the tie weights were learned from this bank's history, printed and stored
+    learned = out["tie_weights"]
+    assert learned["source"] == "learned"
+    assert learned["events"]["product"] > 1000
+    assert set(learned["weights"]) <= set(TIE_TYPES)
+    assert max(learned["weights"].values()) == 1.0
+    assert learned["scale"]["count_full"] > 1
+    assert read_stored_tie_weights(session_db) == TieWeights.from_dict(learned)
     assert [(s["step"], s["status"], s["mode"]) for s in out["steps"]] == [
         ("segments", "ran", "value"),
         ("clusters", "ran", "ties"),
@@ -88,6 +98,28 @@ def test_the_design_lists_every_label_relationship_and_property_of_the_graph(
         assert name in documented, f"{name} is not in docs/design.md's graph model"
         missing = set(props) - documented[name]
         assert not missing, f"{name}: {sorted(missing)} not in docs/design.md"
+
+
+def test_a_given_tie_weight_replaces_the_learned_one(
+    bank: Path, neo4j_settings: Settings, session_db: Database
+) -> None:
+    # after analyze all above: a single step reuses the stored weights, with the override
+    before = read_stored_tie_weights(session_db)
+    assert before is not None
+    proc = run_cli(neo4j_settings, "analyze", "clusters", "--tie-weight", "REFERRED=0.9")
+    assert proc.returncode == 0, proc.stderr
+    assert "tie weights (given" in " ".join(proc.stderr.split())  # printed with the run
+    given = read_stored_tie_weights(session_db)
+    assert given is not None
+    assert given.source == "given"
+    assert given.weights["REFERRED"] == 0.9
+    for kind, weight in before.weights.items():
+        if kind != "REFERRED":
+            assert given.weights[kind] == weight
+    assert given.evidence == before.evidence
+    bad = run_cli(neo4j_settings, "analyze", "clusters", "--tie-weight", "FRIEND=1")
+    assert bad.returncode != 0
+    assert "unknown tie type 'FRIEND'" in bad.stderr
 
 
 def test_analytics_errors_are_one_line(

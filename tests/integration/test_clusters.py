@@ -12,6 +12,7 @@ from tests.conftest import empty_graph
 from crm_graph.analytics import clusters
 from crm_graph.analytics.clusters import ClusterConfig, compute_clusters
 from crm_graph.analytics.evaluate import cluster_scores
+from crm_graph.analytics.tie_weights import transfer_scale
 from crm_graph.db import Database, gds_client
 from crm_graph.generate import generate_bank
 from crm_graph.ingest.load import load_extract
@@ -183,15 +184,16 @@ def test_gds_projection_weighs_ties_like_the_python_formula(
     bank: Path, session_db: Database
 ) -> None:
     """The Cypher projection and ``tie_weights`` must give every customer pair one weight."""
-    weights = {**clusters.DEFAULT_WEIGHTS, "TRANSFERS": 0.7}
+    weights = {**clusters.EQUAL_WEIGHTS, "TRANSFERS": 0.7, "REFERRED": 0.4}
     name = "test_tie_weights"
+    scale = clusters.read_transfer_scale(session_db)  # in the server
     try:
         session_db.write(
             "analytics/project_ties",
             graph_name=name,
             weights=clusters.normalize_weights(weights),
-            amount_full=clusters.TRANSFER_AMOUNT_FULL,
-            count_full=clusters.TRANSFER_COUNT_FULL,
+            amount_full=scale.amount_full,
+            count_full=scale.count_full,
         )
         streamed = pd.DataFrame(
             session_db.run_statement(
@@ -209,6 +211,10 @@ def test_gds_projection_weighs_ties_like_the_python_formula(
     gds_weight = streamed.groupby("pair").w.sum() / 2
     ties = clusters.read_ties(session_db)
     assert ties["count"].notna().sum() > 100, "transfers must carry a count"
+    # the server's quantiles and numpy's agree, so both paths weigh transfers alike
+    assert scale == transfer_scale(ties)
+    assert scale.amount_full > 1
+    assert scale.count_full > 1
     graph = clusters.tie_graph(sorted(set(ties.a) | set(ties.b)), ties, weights)
     py_weight = pd.Series(
         {tuple(sorted((u, v))): d["weight"] for u, v, d in graph.edges(data=True)}

@@ -18,7 +18,7 @@ from crm_graph.analytics.churn import (
     cascade,
     spreading_exposure,
 )
-from crm_graph.analytics.clusters import DEFAULT_WEIGHTS
+from crm_graph.analytics.clusters import EQUAL_WEIGHTS
 
 AS_OF = date(2026, 1, 1)
 MID = date(2025, 7, 1)
@@ -118,7 +118,7 @@ def test_exposure_counts_recent_churners_only() -> None:
 def test_tie_matrix_is_symmetric_in_structure_and_row_normalised() -> None:
     data = _data()
     ids = pd.Index(data.customers["customer_id"])
-    m = tie_matrix(ids, data.ties, DEFAULT_WEIGHTS).toarray()
+    m = tie_matrix(ids, data.ties, EQUAL_WEIGHTS).toarray()
     sums = m.sum(axis=1)
     assert np.allclose(sums[sums > 0], 1.0)
     assert ((m > 0) == (m.T > 0)).all()
@@ -131,7 +131,7 @@ def test_spreading_matches_power_series() -> None:
     ties = pd.DataFrame(
         [(a, b, "FAMILY", None) for a, b in g.edges], columns=["a", "b", "type", "amount"]
     )
-    m = tie_matrix(ids, ties, DEFAULT_WEIGHTS)
+    m = tie_matrix(ids, ties, EQUAL_WEIGHTS)
     s = np.zeros(len(ids))
     s[[0, 33]] = 1.0
     dense = m.toarray()

@@ -9,13 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crm_graph.analytics.clusters import (
-    DEFAULT_WEIGHTS,
     TIE_TYPES,
     normalize_weights,
     tie_graph,
     tie_weights,
 )
+from crm_graph.analytics.tie_weights import TransferScale
 from crm_graph.errors import ConfigError
+
+WEIGHTS = {"FAMILY": 1.0, "TRANSFERS": 0.5, "EMPLOYS": 0.6}
+SCALE = TransferScale(1_000_000.0, 36.0)
 
 amounts = st.floats(min_value=0, max_value=1e9, allow_nan=False)
 counts = st.integers(min_value=0, max_value=10_000)
@@ -23,7 +26,7 @@ counts = st.integers(min_value=0, max_value=10_000)
 
 def _transfer(amount: float, count: int) -> float:
     frame = pd.DataFrame({"type": ["TRANSFERS"], "amount": [amount], "count": [count]})
-    return float(tie_weights(frame, DEFAULT_WEIGHTS)[0])
+    return float(tie_weights(frame, WEIGHTS, SCALE)[0])
 
 
 @given(amounts, amounts, counts, counts)
@@ -31,14 +34,14 @@ def test_transfer_weight_is_bounded_and_monotone(a1: float, a2: float, c1: int, 
     lo_a, hi_a = sorted((a1, a2))
     lo_c, hi_c = sorted((c1, c2))
     low, high = _transfer(lo_a, lo_c), _transfer(hi_a, hi_c)
-    half = normalize_weights(DEFAULT_WEIGHTS)["TRANSFERS"]
+    half = normalize_weights(WEIGHTS)["TRANSFERS"]
     assert half <= low <= high <= 2 * half + 1e-12
     assert 0.0 <= high <= 1.0
 
 
 def test_the_number_of_transfers_counts() -> None:
     assert _transfer(10_000.0, 36) > _transfer(10_000.0, 1) > _transfer(10_000.0, 0)
-    # a transfer a month for three years saturates the count strength
+    # the scale's count saturates the count strength
     assert _transfer(10_000.0, 36) == pytest.approx(_transfer(10_000.0, 500))
 
 

@@ -7,7 +7,7 @@ weigh customer ties with :func:`tie_matrix`; neither imports the other.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,6 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from crm_graph.analytics.clusters import read_ties, tie_weights
+from crm_graph.analytics.tie_weights import TransferScale
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 
@@ -81,7 +82,12 @@ def data_as_of(db: Database) -> date:
     )
 
 
-def tie_matrix(ids: pd.Index, ties: pd.DataFrame, weights: dict[str, float]) -> sp.csr_matrix:
+def tie_matrix(
+    ids: pd.Index,
+    ties: pd.DataFrame,
+    weights: dict[str, float],
+    scale: TransferScale | None = None,
+) -> sp.csr_matrix:
     """Undirected tie-weighted adjacency, rows normalised to sum to 1.
 
     Parameters
@@ -92,6 +98,8 @@ def tie_matrix(ids: pd.Index, ties: pd.DataFrame, weights: dict[str, float]) -> 
         ``a``, ``b``, ``type``, ``amount``.
     weights : dict
         Weight per tie type.
+    scale : TransferScale, optional
+        Transfer strength at full (default: from these ties).
 
     Returns
     -------
@@ -110,7 +118,7 @@ def tie_matrix(ids: pd.Index, ties: pd.DataFrame, weights: dict[str, float]) -> 
         return sp.csr_matrix((n, n))
     a = ids.get_indexer(pd.Index(ties["a"]))
     b = ids.get_indexer(pd.Index(ties["b"]))
-    w = tie_weights(ties, weights)
+    w = tie_weights(ties, weights, scale)
     keep = (a >= 0) & (b >= 0) & (a != b) & (w > 0)
     a, b, w = a[keep], b[keep], w[keep]
     m = sp.coo_matrix((np.r_[w, w], (np.r_[a, b], np.r_[b, a])), shape=(n, n)).tocsr()
@@ -185,13 +193,25 @@ class CustomerBase:
     products: pd.DataFrame  # CATALOGUE_COLUMNS: the product catalogue
 
 
-def read_customer_base(db: Database) -> CustomerBase:
+def _ready(frame: pd.DataFrame) -> Future[pd.DataFrame]:
+    done: Future[pd.DataFrame] = Future()
+    done.set_result(frame)
+    return done
+
+
+def read_customer_base(
+    db: Database, ties: pd.DataFrame | None = None, holdings: pd.DataFrame | None = None
+) -> CustomerBase:
     """Read every customer, tie, month-end balance, account and product.
 
     Parameters
     ----------
     db : Database
         The loaded graph.
+    ties, holdings : DataFrame, optional
+        Ties (:func:`~crm_graph.analytics.clusters.read_ties`) and accounts
+        (``analytics/read_holdings``) the caller has read already (learning the tie
+        weights reads both); read here when not given.
 
     Returns
     -------
@@ -205,16 +225,20 @@ def read_customer_base(db: Database) -> CustomerBase:
     # two reads at a time: the server produces one while Python parses the other (the
     # parsing in pyarrow and the wait on the socket release the GIL); largest first
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="crm-graph-read") as pool:
-        ties = pool.submit(read_ties, db)
-        holdings = pool.submit(db.read_lines, "analytics/read_holdings", HOLDING_COLUMNS)
+        read_ties_ = pool.submit(read_ties, db) if ties is None else _ready(ties)
+        read_holdings = (
+            pool.submit(db.read_lines, "analytics/read_holdings", HOLDING_COLUMNS)
+            if holdings is None
+            else _ready(holdings)
+        )
         balances = pool.submit(db.read_lines, "analytics/read_balances", BALANCE_COLUMNS)
         customers = pool.submit(db.read_lines, "analytics/read_churn_customers", CUSTOMER_COLUMNS)
         products = pool.submit(db.read_frame, "analytics/read_products")
         base = CustomerBase(
             customers.result(),
-            ties.result(),
+            read_ties_.result(),
             balances.result(),
-            holdings.result(),
+            read_holdings.result(),
             products.result()[CATALOGUE_COLUMNS],
         )
     if base.customers.empty:

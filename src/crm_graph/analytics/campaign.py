@@ -25,7 +25,9 @@ customers with any contact in the last ``exclude_contacted_days`` days.
 
 **Word of mouth.** An independent-cascade model on the undirected tie graph of active
 customers: a tie passes the product on with probability ``spread x weight`` (the
-normalized tie weight of :mod:`crm_graph.analytics.clusters`; parallel ties combine
+normalized tie weight the last analysis run learned, :mod:`crm_graph.analytics.tie_weights`;
+``spread``, the chance that the strongest tie passes a product on, is a planning
+assumption the caller sets; parallel ties combine
 as independent chances). Seeds are chosen among the audience by reverse-reachable
 sampling (IMM, :mod:`crm_graph.analytics.influence`): within ``1 - 1/e - epsilon``
 of the best seed set with high probability. The reach reported, and the comparison
@@ -74,7 +76,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, TIE_COLUMNS, tie_weights
+from crm_graph.analytics.clusters import EQUAL_WEIGHTS, TIE_COLUMNS, tie_weights
 from crm_graph.analytics.influence import (
     SampleCache,
     TieGraph,
@@ -82,6 +84,7 @@ from crm_graph.analytics.influence import (
     simulate_reach_forward,
 )
 from crm_graph.analytics.segments import read_tiers
+from crm_graph.analytics.tie_weights import TransferScale, read_stored_tie_weights
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError, NotFoundError
 
@@ -199,7 +202,10 @@ class CampaignConfig:
     # 1.5-4 s where 0.1 took 11-16 s; docs/campaigns.md)
     epsilon: float = 0.3
     seed: int = 42
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    # weight per tie type; None: those the last analysis run learned and stored
+    # (crm_graph.analytics.tie_weights), or equal weights when none was stored
+    weights: dict[str, float] | None = None
+    scale: TransferScale | None = None  # transfer strength at full (None: as stored)
     # persons of these tiers are contacted by their RM (companies with an RM always);
     # None: every tier above the base of the last segments run (plan_campaign reads it)
     rm_tiers: tuple[str, ...] | None = None
@@ -377,7 +383,11 @@ def plan_from_frames(
     a = ids.get_indexer(pd.Index(ties["a"])) if len(ties) else np.zeros(0, dtype=int)
     b = ids.get_indexer(pd.Index(ties["b"])) if len(ties) else np.zeros(0, dtype=int)
     p = (
-        np.clip(config.spread * tie_weights(ties, config.weights), 0.0, 1.0)
+        np.clip(
+            config.spread * tie_weights(ties, config.weights or EQUAL_WEIGHTS, config.scale),
+            0.0,
+            1.0,
+        )
         if len(ties)
         else np.zeros(0)
     )
@@ -651,6 +661,10 @@ def plan_campaign(
         rows = db.read("campaign/read_audience_details", ids=ids, product_id=request.product_id)
         return pd.DataFrame(rows, columns=["customer_id", *DETAIL_COLUMNS])
 
+    if config.weights is None:
+        stored = cache.value(version, ("tie_weights",), lambda: read_stored_tie_weights(db))
+        if stored is not None:
+            config = replace(config, weights=stored.weights, scale=config.scale or stored.scale)
     if config.rm_tiers is None:
         tiers = cache.value(version, ("tiers",), lambda: read_tiers(db))
         config = replace(config, rm_tiers=tiers.named if tiers else ())

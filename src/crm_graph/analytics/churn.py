@@ -56,9 +56,10 @@ from crm_graph.analytics.base import (
     shift_months,
     tie_matrix,
 )
-from crm_graph.analytics.clusters import DEFAULT_WEIGHTS
+from crm_graph.analytics.clusters import EQUAL_WEIGHTS
 from crm_graph.analytics.readiness import graph_currency
 from crm_graph.analytics.segments import read_tiers
+from crm_graph.analytics.tie_weights import TransferScale
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError, NotFoundError
 
@@ -193,7 +194,8 @@ _DRIVER_TEXT: dict[str, str] = {
 class ChurnConfig:
     """Settings of the churn analysis (see the module docstring)."""
 
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: dict[str, float] = field(default_factory=lambda: dict(EQUAL_WEIGHTS))
+    scale: TransferScale | None = None  # transfer strength at full (None: from the ties)
     window_months: int = 6
     hops: int = 2
     decay: float = 0.5
@@ -268,7 +270,7 @@ def spreading_exposure(
 
     >>> t = pd.DataFrame({"a": ["a", "b"], "b": ["b", "c"], "type": ["FAMILY"] * 2,
     ...                   "amount": [None, None]})
-    >>> m = tie_matrix(pd.Index(["a", "b", "c"]), t, DEFAULT_WEIGHTS)
+    >>> m = tie_matrix(pd.Index(["a", "b", "c"]), t, EQUAL_WEIGHTS)
     >>> spreading_exposure(m, np.array([0.0, 0.0, 1.0])).round(2).tolist()
     [0.25, 0.5, 0.25]
     """
@@ -456,7 +458,7 @@ def build_features(data: ChurnData, as_of: date, config: ChurnConfig) -> pd.Data
     f["company"] = c["kind"].eq("company").astype(float)
 
     # graph signals
-    adjacency = tie_matrix(c.index, data.ties, config.weights)
+    adjacency = tie_matrix(c.index, data.ties, config.weights, config.scale)
     window = pd.Timestamp(shift_months(as_of, -config.window_months))
     recent = (gone & churned_on.notna() & (churned_on >= window) & (churned_on < t)).to_numpy()
     influence_pct = c["influence"].astype(float).rank(pct=True).to_numpy()

@@ -1,13 +1,16 @@
 """Influence clusters: communities of the customer tie graph and influence within them.
 
-The tie graph is undirected and weighted: each tie type has a weight
-(:data:`DEFAULT_WEIGHTS`, configurable), and a TRANSFERS tie weighs more with the
-money moved and with how often it moved: its type weight times ``1 + intensity``,
-where intensity is the mean of ``log10(1 + amount) / log10(1 + 10**6)`` and
-``log(1 + count) / log(1 + 36)``, each capped at 1 (a million moved, or a transfer a
-month for three years, is as strong as a transfer tie gets). The type weights are
-normalized (:func:`normalize_weights`) so that the strongest possible tie weighs 1.
-Parallel ties between two customers add up.
+The tie graph is undirected and weighted: each tie type has a weight (learned from
+the graph's history by :mod:`crm_graph.analytics.tie_weights` when ``analyze`` runs;
+equal for every type, :data:`EQUAL_WEIGHTS`, when a library caller gives none), and a
+TRANSFERS tie weighs more with the money moved and with how often it moved: its type
+weight times ``1 + intensity``, where intensity is the mean of
+``log10(1 + amount) / log10(1 + amount_full)`` and
+``log(1 + count) / log(1 + count_full)``, each capped at 1. ``amount_full`` and
+``count_full`` (:class:`~crm_graph.analytics.tie_weights.TransferScale`) are the 95th
+percentiles of the graph's own transfer ties, so no currency or history length is
+built in. The type weights are normalized (:func:`normalize_weights`) so that the
+strongest possible tie weighs 1. Parallel ties between two customers add up.
 
 Two backends do the same work:
 
@@ -38,11 +41,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from crm_graph.analytics.segments import TierConfig, Tiers, read_tiers
+from crm_graph.analytics.tie_weights import TRANSFER_QUANTILE, TransferScale, transfer_scale
 from crm_graph.db import Database, has_gds
 from crm_graph.errors import ConfigError
 
 __all__ = [
-    "DEFAULT_WEIGHTS",
+    "EQUAL_WEIGHTS",
+    "TIE_TYPES",
     "TIE_COLUMNS",
     "ClusterConfig",
     "ClusterProfile",
@@ -55,6 +60,7 @@ __all__ = [
     "compute_clusters",
     "profile_clusters",
     "read_ties",
+    "read_transfer_scale",
     "store_cluster_profiles",
     "normalize_weights",
     "tie_graph",
@@ -62,20 +68,13 @@ __all__ = [
     "tie_weights",
 ]
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "FAMILY": 1.0,
-    "EMPLOYS": 0.6,
-    "TRANSFERS": 0.5,
-    "GUARANTEES": 0.8,
-    "REFERRED": 0.5,
-    # holders of one account (written by the loader from OWNS): joint owners and
-    # authorised users share money, as a household does, so they weigh as FAMILY
-    "CO_HOLDS": 1.0,
-}
+#: The graph model's customer-to-customer relationship types (docs/design.md); CO_HOLDS
+#: is written by the loader between holders of one account.
+TIE_TYPES = ("FAMILY", "EMPLOYS", "TRANSFERS", "GUARANTEES", "REFERRED", "CO_HOLDS")
 
-TIE_TYPES = tuple(DEFAULT_WEIGHTS)
-TRANSFER_AMOUNT_FULL = 1_000_000.0
-TRANSFER_COUNT_FULL = 36
+#: Every tie type weighs the same: the library's default when a caller gives no
+#: weights (``analyze`` learns them from the graph, :mod:`~crm_graph.analytics.tie_weights`).
+EQUAL_WEIGHTS: dict[str, float] = dict.fromkeys(TIE_TYPES, 1.0)
 
 _GDS_GRAPH = "crm_graph_ties"
 _warned = False
@@ -86,7 +85,9 @@ class ClusterConfig:
     """Settings of a clustering run."""
 
     algorithm: Literal["leiden", "louvain"] = "leiden"
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: dict[str, float] = field(default_factory=lambda: dict(EQUAL_WEIGHTS))
+    # transfer strength at full (None: the 95th percentiles of the graph's transfers)
+    scale: TransferScale | None = None
     seed: int = 42
     damping: float = 0.85
     resolution: float = 1.0
@@ -139,7 +140,7 @@ def normalize_weights(weights: dict[str, float]) -> dict[str, float]:
     Returns
     -------
     dict
-        A weight for every tie type in :data:`DEFAULT_WEIGHTS`.
+        A weight for every tie type in :data:`TIE_TYPES`.
 
     Raises
     ------
@@ -171,7 +172,9 @@ def normalize_weights(weights: dict[str, float]) -> dict[str, float]:
     return {k: v / scale for k, v in full.items()}
 
 
-def tie_weights(ties: pd.DataFrame, weights: dict[str, float]) -> npt.NDArray[np.float64]:
+def tie_weights(
+    ties: pd.DataFrame, weights: dict[str, float], scale: TransferScale | None = None
+) -> npt.NDArray[np.float64]:
     """Return the weight of each tie.
 
     Parameters
@@ -181,6 +184,9 @@ def tie_weights(ties: pd.DataFrame, weights: dict[str, float]) -> npt.NDArray[np
         or value counts as no transfer history: intensity from the amount alone).
     weights : dict
         Weight per tie type, normalized here (:func:`normalize_weights`).
+    scale : TransferScale, optional
+        Transfer amount and count at full strength (default: from these ties,
+        :func:`~crm_graph.analytics.tie_weights.transfer_scale`).
 
     Returns
     -------
@@ -192,22 +198,24 @@ def tie_weights(ties: pd.DataFrame, weights: dict[str, float]) -> npt.NDArray[np
     >>> t = pd.DataFrame({"type": ["FAMILY", "TRANSFERS", "TRANSFERS", "TRANSFERS"],
     ...                   "amount": [None, 999_999.0, 999_999.0, 9.0],
     ...                   "count": [None, 36, 1, 1]})
-    >>> tie_weights(t, DEFAULT_WEIGHTS).round(3).tolist()
+    >>> w = {"FAMILY": 1.0, "TRANSFERS": 0.5}
+    >>> tie_weights(t, w, TransferScale(1_000_000.0, 36)).round(3).tolist()
     [1.0, 1.0, 0.798, 0.59]
     """
     w = normalize_weights(weights)
+    scale = scale or transfer_scale(ties)
     base = np.asarray(ties["type"].map(w).fillna(0.0), dtype=np.float64)
     transfer = (ties["type"] == "TRANSFERS").to_numpy()
     if not transfer.any():
         return base
     amount = pd.to_numeric(ties["amount"], errors="coerce").fillna(0.0).clip(lower=0.0)
     by_amount = np.minimum(
-        1.0, np.log10(1.0 + amount.to_numpy(dtype=float)) / math.log10(1.0 + TRANSFER_AMOUNT_FULL)
+        1.0, np.log10(1.0 + amount.to_numpy(dtype=float)) / math.log10(1.0 + scale.amount_full)
     )
     if "count" in ties:
         count = pd.to_numeric(ties["count"], errors="coerce").fillna(0.0).clip(lower=0.0)
         by_count = np.minimum(
-            1.0, np.log1p(count.to_numpy(dtype=float)) / math.log1p(TRANSFER_COUNT_FULL)
+            1.0, np.log1p(count.to_numpy(dtype=float)) / math.log1p(scale.count_full)
         )
     else:
         by_count = np.zeros(len(ties))
@@ -216,7 +224,9 @@ def tie_weights(ties: pd.DataFrame, weights: dict[str, float]) -> npt.NDArray[np
     return out
 
 
-def tie_weight(kind: str, amount: Any, count: Any, normalized: dict[str, float]) -> float:
+def tie_weight(
+    kind: str, amount: Any, count: Any, normalized: dict[str, float], scale: TransferScale
+) -> float:
     """Return one tie's weight, as :func:`tie_weights` does for a whole frame.
 
     For scoring one customer, where building a frame costs more than the arithmetic.
@@ -229,6 +239,8 @@ def tie_weight(kind: str, amount: Any, count: Any, normalized: dict[str, float])
         The TRANSFERS tie's amount and count (None or not a number: none).
     normalized : dict
         Weights from :func:`normalize_weights`.
+    scale : TransferScale
+        Transfer amount and count at full strength.
 
     Returns
     -------
@@ -236,9 +248,11 @@ def tie_weight(kind: str, amount: Any, count: Any, normalized: dict[str, float])
 
     Examples
     --------
-    >>> w = normalize_weights(DEFAULT_WEIGHTS)
-    >>> round(tie_weight("TRANSFERS", 999_999.0, 1, w), 3), tie_weight("FAMILY", None, None, w)
-    (0.798, 1.0)
+    >>> w, s = normalize_weights({"FAMILY": 1.0, "TRANSFERS": 0.5}), TransferScale(1e6, 36)
+    >>> round(tie_weight("TRANSFERS", 999_999.0, 1, w, s), 3)
+    0.798
+    >>> tie_weight("FAMILY", None, None, w, s)
+    1.0
     """
     base = normalized.get(kind, 0.0)
     if kind != "TRANSFERS":
@@ -251,8 +265,8 @@ def tie_weight(kind: str, amount: Any, count: Any, normalized: dict[str, float])
             return 0.0
         return 0.0 if math.isnan(value) else max(value, 0.0)
 
-    by_amount = min(1.0, math.log10(1.0 + number(amount)) / math.log10(1.0 + TRANSFER_AMOUNT_FULL))
-    by_count = min(1.0, math.log1p(number(count)) / math.log1p(TRANSFER_COUNT_FULL))
+    by_amount = min(1.0, math.log10(1.0 + number(amount)) / math.log10(1.0 + scale.amount_full))
+    by_count = min(1.0, math.log1p(number(count)) / math.log1p(scale.count_full))
     return base * (1.0 + (by_amount + by_count) / 2.0)
 
 
@@ -270,7 +284,26 @@ def read_ties(db: Database) -> pd.DataFrame:
     return db.read_lines("analytics/read_ties", TIE_COLUMNS)
 
 
-def tie_graph(customers: list[str], ties: pd.DataFrame, weights: dict[str, float]) -> nx.Graph:
+def read_transfer_scale(db: Database) -> TransferScale:
+    """Compute the transfer scale of the graph's transfer ties in the server.
+
+    The same figures as :func:`~crm_graph.analytics.tie_weights.transfer_scale` on
+    :func:`read_ties` (both interpolate the 95th percentile linearly).
+    """
+    row = db.read("analytics/read_transfer_scale", quantile=TRANSFER_QUANTILE)[0]
+
+    def full(value: Any) -> float:
+        return 1.0 if value is None else max(1.0, round(float(value), 2))
+
+    return TransferScale(full(row["amount_full"]), full(row["count_full"]))
+
+
+def tie_graph(
+    customers: list[str],
+    ties: pd.DataFrame,
+    weights: dict[str, float],
+    scale: TransferScale | None = None,
+) -> nx.Graph:
     """Build the undirected weighted tie graph.
 
     Parameters
@@ -281,6 +314,8 @@ def tie_graph(customers: list[str], ties: pd.DataFrame, weights: dict[str, float
         Columns ``a``, ``b``, ``type``, ``amount`` (and ``count``): one row per tie.
     weights : dict
         Weight per tie type (see :func:`tie_weights`).
+    scale : TransferScale, optional
+        See :func:`tie_weights`.
 
     Returns
     -------
@@ -291,14 +326,16 @@ def tie_graph(customers: list[str], ties: pd.DataFrame, weights: dict[str, float
     --------
     >>> t = pd.DataFrame({"a": ["x", "x"], "b": ["y", "y"], "type": ["FAMILY", "REFERRED"],
     ...                   "amount": [None, None]})
-    >>> tie_graph(["x", "y", "z"], t, DEFAULT_WEIGHTS).edges(data=True)
+    >>> tie_graph(["x", "y", "z"], t, {"FAMILY": 1.0, "REFERRED": 0.5}).edges(data=True)
     EdgeDataView([('x', 'y', {'weight': 1.5})])
     """
     graph = nx.Graph()
     graph.add_nodes_from(customers)
     if ties.empty:
         return graph
-    for a, b, w in zip(ties["a"], ties["b"], tie_weights(ties, weights).tolist(), strict=True):
+    for a, b, w in zip(
+        ties["a"], ties["b"], tie_weights(ties, weights, scale).tolist(), strict=True
+    ):
         if a == b or w <= 0:
             continue
         if graph.has_edge(a, b):
@@ -362,7 +399,7 @@ class NetworkxClusters:
         started = time.perf_counter()
         customers = [r["customer_id"] for r in db.read("analytics/read_customer_ids")]
         ties = read_ties(db)
-        graph = tie_graph(customers, ties, config.weights)
+        graph = tie_graph(customers, ties, config.weights, config.scale)
         frame, modularity = communities_and_influence(graph, config)
         rows = [
             {"customer_id": c, "community": int(m), "influence": float(i)}
@@ -395,13 +432,14 @@ class GdsClusters:
         """Compute and write clusters (see :class:`ClusterBackend`)."""
         started = time.perf_counter()
         db.write("analytics/drop_graph", graph_name=_GDS_GRAPH)
+        scale = config.scale or read_transfer_scale(db)
         try:
             projected = db.write(
                 "analytics/project_ties",
                 graph_name=_GDS_GRAPH,
                 weights=normalize_weights(config.weights),
-                amount_full=TRANSFER_AMOUNT_FULL,
-                count_full=TRANSFER_COUNT_FULL,
+                amount_full=scale.amount_full,
+                count_full=scale.count_full,
             )[0]
             if not projected["nodes"]:
                 # no customers: nothing is projected (as networkx, an empty result)
@@ -629,7 +667,7 @@ def cluster_label(
     if size <= 1 or total == 0:
         kind = "unconnected customer" if size <= 1 else "loosely tied group"
     else:
-        dominant = max(sorted(ties), key=lambda t: ties[t] * DEFAULT_WEIGHTS.get(t, 0.5))
+        dominant = max(sorted(ties), key=lambda t: ties[t])
         kind = TIE_KINDS.get(dominant, "network")
         employer = top_source.get("EMPLOYS")
         if employer and employer[1] >= 0.5 * ties["EMPLOYS"] and employer[1] >= 0.25 * size:

@@ -62,7 +62,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
@@ -81,7 +81,7 @@ from crm_graph.analytics.base import (
     shift_months,
     tie_matrix,
 )
-from crm_graph.analytics.clusters import DEFAULT_WEIGHTS
+from crm_graph.analytics.clusters import EQUAL_WEIGHTS
 from crm_graph.analytics.eligibility import (
     DEFAULT_RULES,
     PROFILE_COLUMNS,
@@ -93,6 +93,7 @@ from crm_graph.analytics.eligibility import (
     family_codes,
     rule_limits,
 )
+from crm_graph.analytics.tie_weights import TransferScale, transfer_scale
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 
@@ -143,7 +144,8 @@ class CrossSellConfig:
     ``respect_consent`` leaves out customers who refused marketing.
     """
 
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: dict[str, float] = field(default_factory=lambda: dict(EQUAL_WEIGHTS))
+    scale: TransferScale | None = None  # transfer strength at full (None: from the ties)
     k: int = 5
     window_months: int = 6
     sequence_months: int = 12
@@ -210,14 +212,14 @@ class CrossSellData:
             opened_day=opened_day,
         )
 
-    def adjacency(self, weights: dict[str, float]) -> sp.csr_matrix:
+    def adjacency(
+        self, weights: dict[str, float], scale: TransferScale | None = None
+    ) -> sp.csr_matrix:
         """Return the row-normalised tie matrix (:func:`~crm_graph.analytics.base.tie_matrix`)."""
-        key = tuple(sorted(weights.items()))
-        cache: dict[tuple[tuple[str, float], ...], sp.csr_matrix] = self.__dict__.setdefault(
-            "_adjacency", {}
-        )
+        key = (tuple(sorted(weights.items())), scale)
+        cache: dict[Any, sp.csr_matrix] = self.__dict__.setdefault("_adjacency", {})
         if key not in cache:
-            cache[key] = tie_matrix(self.customer_ids, self.ties, weights)
+            cache[key] = tie_matrix(self.customer_ids, self.ties, weights, scale)
         return cache[key]
 
 
@@ -471,7 +473,7 @@ def compute_signals(
         best_prior[:, b] = via.argmax(axis=1)
 
     ids = data.customer_ids
-    adjacency = data.adjacency(config.weights)
+    adjacency = data.adjacency(config.weights, config.scale)
     influence = c["influence"].astype(float).rank(pct=True).to_numpy()
     boost = 1.0 + influence
     raw = adjacency @ (held * boost[:, None])
@@ -1022,11 +1024,13 @@ def compute_crosssell(
     offers_since = as_of - pd.Timedelta(days=config.offer_suppression_days).to_pytimedelta()
     data = read_crosssell_data(db, offers_since, base)
     say(f"read {len(data.customers):,} customers and {len(data.holdings):,} accounts")
+    if config.scale is None:  # fixed here, so that on-demand scoring weighs ties alike
+        config = replace(config, scale=transfer_scale(data.ties))
     # what both dates share first, then the model (signals as of the training date) and
     # the signals as of the scoring date at once: numpy and scipy release the GIL in
     # their loops (at 1M: 33 s instead of 40 s)
     _ = data.holding_positions  # the caches both threads read, built before they start
-    _ = data.adjacency(config.weights)
+    _ = data.adjacency(config.weights, config.scale)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="crm-graph-crosssell") as pool:
         now = pool.submit(compute_signals, data, as_of, config)
         model = train(data, as_of, config)
@@ -1251,6 +1255,7 @@ class ScoringContext:
             "as_of": self.as_of.isoformat(),
             "config": {
                 "weights": self.config.weights,
+                "scale": None if self.config.scale is None else asdict(self.config.scale),
                 "k": self.config.k,
                 "window_months": self.config.window_months,
                 "sequence_months": self.config.sequence_months,
@@ -1308,6 +1313,8 @@ class ScoringContext:
                 for j, fitted in enumerate(header["fitted"])
             ]
             settings = dict(header["config"])
+            if settings.get("scale"):
+                settings["scale"] = TransferScale(**settings["scale"])
             if "rules" in settings:  # a context stored before the rules has the defaults
                 settings["rules"] = {k: ProductRule(**v) for k, v in settings["rules"].items()}
             return cls(
@@ -1361,6 +1368,8 @@ def scoring_context(
     grid: Array = np.zeros(0)
     if len(influence):
         grid = np.quantile(influence, np.linspace(0.0, 1.0, INFLUENCE_GRID))
+    if config.scale is None:  # the scale the batch used (from the ties), for on-demand scoring
+        config = replace(config, scale=transfer_scale(data.ties))
     return ScoringContext(
         computed_at=computed_at,
         as_of=signals.as_of,

@@ -177,8 +177,9 @@ def churn_scores(db: Database, truth_dir: Path) -> dict[str, Any] | None:
     """
     from crm_graph.analytics import churn
     from crm_graph.analytics.base import data_as_of, shift_months
+    from crm_graph.analytics.tie_weights import stored_settings
 
-    config = churn.ChurnConfig()
+    config = churn.ChurnConfig(**stored_settings(db))  # weigh ties as the analysis run did
     as_of = data_as_of(db)
     data = churn.read_churn_data(
         db, [shift_months(as_of, -config.window_months), as_of], config.window_months
@@ -264,8 +265,9 @@ def crosssell_scores(db: Database, truth_dir: Path, k: int = 5) -> dict[str, Any
     from sklearn.decomposition import TruncatedSVD
 
     from crm_graph.analytics import crosssell as cs
+    from crm_graph.analytics.tie_weights import stored_settings
 
-    config = cs.CrossSellConfig(k=k)
+    config = cs.CrossSellConfig(k=k, **stored_settings(db))  # ties as the analysis run did
     as_of = data_as_of_or_none(db)
     if as_of is None:
         return None

@@ -39,6 +39,7 @@ from crm_graph.analytics.eligibility import (
     family_codes,
     rule_limits,
 )
+from crm_graph.analytics.tie_weights import TransferScale
 from crm_graph.db import Database
 from crm_graph.errors import ConfigError
 
@@ -80,10 +81,15 @@ def _product_vector(products: list[str], index: dict[str, int]) -> Array:
     return out
 
 
-def _link_weights(links: list[dict[str, Any]], weights: dict[str, float]) -> Array:
+def _link_weights(
+    links: list[dict[str, Any]], weights: dict[str, float], scale: TransferScale | None
+) -> Array:
     normalized = normalize_weights(weights)
+    # a context stored before the transfer scale: every transfer at full strength
+    scale = scale or TransferScale()
     return np.array(
-        [tie_weight(x["type"], x["amount"], x["count"], normalized) for x in links], dtype=float
+        [tie_weight(x["type"], x["amount"], x["count"], normalized, scale) for x in links],
+        dtype=float,
     )
 
 
@@ -165,7 +171,7 @@ def score_customer(
     n = len(ties)
     first = [(t, link) for t, tie in enumerate(ties) for link in tie["links"]]
     second = [(t, x) for t, tie in enumerate(ties) for x in tie["ties"]]
-    w = _link_weights([x for _, x in first] + [x for _, x in second], config.weights)
+    w = _link_weights([x for _, x in first] + [x for _, x in second], config.weights, config.scale)
     w_first, w_second = w[: len(first)], w[len(first) :]
     link_w = np.bincount(np.array([t for t, _ in first], dtype=int), weights=w_first, minlength=n)
     neigh_held = np.array([_product_vector(t["products"], index) for t in ties]).reshape(n, p)

@@ -21,12 +21,16 @@ from crm_graph.errors import ConfigError, CrmGraphError
 
 __all__ = ["AnalysisOptions", "Pipeline"]
 
+#: the steps that weigh customer ties (segments does not)
+_TIED = ("clusters", "churn", "crosssell")
+
 
 @dataclass(frozen=True)
 class AnalysisOptions:
     """How the analyses run (the command line's options and settings)."""
 
-    weights: dict[str, float] | None = None  # tie weights (default: the clusters module's)
+    # tie weights set by hand, over the learned ones (crm_graph.analytics.tie_weights)
+    weights: dict[str, float] | None = None
     tiers: TierConfig = field(default_factory=TierConfig)
     crosssell: dict[str, Any] = field(default_factory=dict)  # rules_from_mapping(...)
     backend: str | None = None  # clusters: gds, networkx, or gds when the server has it
@@ -58,6 +62,8 @@ class Pipeline:
         self.options = options or AnalysisOptions()
         self.say = progress
         self._base: Any = None
+        self._history: Any = None  # ties, holdings, churn dates read to learn tie weights
+        self._weights: Any = None  # the run's TieWeights
 
     def plan(self) -> list[StepPlan]:
         """Say per step whether the graph's data supports it (no analysis runs)."""
@@ -83,6 +89,8 @@ class Pipeline:
         if not any(s.ready for s in chosen):  # nothing can run: say why, as an error
             raise ConfigError(f"{chosen[0].step}: {chosen[0].reason}")
         payload: dict[str, Any] = {"steps": []}
+        if any(s.ready and s.step in _TIED for s in chosen):
+            payload["tie_weights"] = self.tie_weights(fresh=what == "all").as_dict()
         for step in chosen:
             if not step.ready:
                 payload["steps"].append(
@@ -109,8 +117,48 @@ class Pipeline:
                 self.say(f"failed {step.step}: {exc.message}")
                 continue
             payload["steps"].append({"step": step.step, "status": "ran", "mode": step.mode})
-        self._base = None
+        self._base = self._history = self._weights = None
         return payload
+
+    def tie_weights(self, fresh: bool = False) -> Any:
+        """Return the run's tie weights: learned from the graph, or as the last run stored them.
+
+        ``fresh`` (``analyze all``) learns them again; a single step uses the stored
+        ones when there are any. Weights given in the options replace the learned
+        ones of their types. The result is printed and stored with the run.
+        """
+        from crm_graph.analytics.tie_weights import (
+            TieWeights,
+            learn_from_graph,
+            read_stored_tie_weights,
+            read_tie_history,
+            store_tie_weights,
+        )
+
+        if self._weights is not None:
+            return self._weights
+        found = None if fresh else read_stored_tie_weights(self.db)
+        if found is None:
+            self.say("tie weights from the graph's history")
+            self._history = read_tie_history(self.db)
+            found = learn_from_graph(self.db, self.options.as_of, history=self._history)
+        if self.options.weights:
+            given = {**found.weights, **self.options.weights}
+            found = TieWeights(
+                given, "given", found.window_months, found.as_of, found.scale, found.evidence,
+                found.events,
+            )  # fmt: skip
+        store_tie_weights(self.db, found)
+        self.say(found.describe())
+        self._weights = found
+        return found
+
+    def weight_settings(self) -> dict[str, Any]:
+        """``weights`` and ``scale`` for a step's config, from :meth:`tie_weights`."""
+        from crm_graph.analytics.clusters import EQUAL_WEIGHTS
+
+        found = self.tie_weights()
+        return {"weights": dict(found.weights) or dict(EQUAL_WEIGHTS), "scale": found.scale}
 
     def _customer_base(self, shared: bool) -> Any:
         from crm_graph.analytics.base import read_customer_base
@@ -118,7 +166,8 @@ class Pipeline:
         # read once for churn and cross-sell, after segments and clusters wrote their scores
         if shared and self._base is None:
             self.say("customers and ties for churn and cross-sell")
-            self._base = read_customer_base(self.db)
+            ties, holdings = (None, None) if self._history is None else self._history[:2]
+            self._base = read_customer_base(self.db, ties=ties, holdings=holdings)
         return self._base
 
     def run_step(self, step: str, mode: str = "", shared: bool = False) -> dict[str, Any]:
@@ -131,7 +180,6 @@ class Pipeline:
             return {"segments": {"tiers": compute_segments(db, o.tiers)}}
         if step == "clusters":
             from crm_graph.analytics.clusters import (
-                DEFAULT_WEIGHTS,
                 ClusterConfig,
                 cluster_profiles,
                 compute_clusters,
@@ -141,7 +189,7 @@ class Pipeline:
             say("influence clusters")
             config = ClusterConfig(
                 algorithm=o.algorithm,  # type: ignore[arg-type]
-                weights=o.weights or dict(DEFAULT_WEIGHTS),
+                **self.weight_settings(),
             )
             out = asdict(compute_clusters(db, config, o.backend))
             if o.store_profiles:
@@ -152,7 +200,7 @@ class Pipeline:
             from crm_graph.analytics.churn import ChurnConfig, compute_churn
 
             say("churn exposure, risk and retention priority")
-            config_churn = ChurnConfig(weights=o.weights) if o.weights else ChurnConfig()
+            config_churn = ChurnConfig(**self.weight_settings())
             churn = compute_churn(
                 db, config_churn, as_of=o.as_of, progress=say, base=self._customer_base(shared)
             )
@@ -166,8 +214,7 @@ class Pipeline:
             from crm_graph.analytics.crosssell import CrossSellConfig, compute_crosssell
 
             say("cross-sell recommendations")
-            extra: dict[str, Any] = {"weights": o.weights} if o.weights else {}
-            config_cs = CrossSellConfig(**extra, **o.crosssell)
+            config_cs = CrossSellConfig(**self.weight_settings(), **o.crosssell)
             result = compute_crosssell(
                 db, config_cs, as_of=o.as_of, progress=say, base=self._customer_base(shared)
             )

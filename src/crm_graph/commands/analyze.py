@@ -28,9 +28,10 @@ ANALYSES = ("all", "segments", "clusters", "churn", "crosssell")
 
 
 def _weights(items: list[str]) -> dict[str, float]:
-    from crm_graph.analytics.clusters import DEFAULT_WEIGHTS, normalize_weights
+    """Parse the ``--tie-weight`` overrides (the other types keep their learned weight)."""
+    from crm_graph.analytics.clusters import normalize_weights
 
-    weights = dict(DEFAULT_WEIGHTS)
+    weights: dict[str, float] = {}
     for item in items:
         kind, sep, value = item.partition("=")
         try:
@@ -39,7 +40,8 @@ def _weights(items: list[str]) -> dict[str, float]:
             sep = ""
         if not sep:
             raise ConfigError(f"--tie-weight expects TYPE=NUMBER, got {item!r}")
-    normalize_weights(weights)  # fail before touching the database
+    if weights:
+        normalize_weights(weights)  # fail before touching the database
     return weights
 
 
@@ -83,8 +85,9 @@ def analyze(
     tie_weight: Annotated[
         list[str] | None,
         typer.Option(
-            help="Override a tie type's weight, TYPE=W (repeatable), e.g. TRANSFERS=0.8; "
-            "used by clusters, churn and cross-sell."
+            help="Set a tie type's weight, TYPE=W (repeatable), e.g. TRANSFERS=0.8, over "
+            "the weight learned from the graph's history; used by clusters, churn, "
+            "cross-sell and campaign plans."
         ),
     ] = None,
     rules: Annotated[
@@ -115,7 +118,7 @@ def analyze(
     crosssell_settings = _rules(rules)
     say = progress_printer(as_json)
     options = AnalysisOptions(
-        weights=weights,
+        weights=weights or None,
         tiers=tier_config(get_settings()),
         crosssell=crosssell_settings,
         backend=backend,
