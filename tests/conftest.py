@@ -129,17 +129,10 @@ def run_cli(settings: Settings, *args: str, **extra: str) -> subprocess.Complete
 def load_bank(db: Database, out: Path, customers: int, seed: int, analyze: bool = False) -> Path:
     """Generate a bank into ``out``, load it into an emptied graph, optionally analyze it.
 
-    ``analyze`` runs segments, clusters (GDS, profiles stored), churn and cross-sell, in
-    the order ``analyze all`` uses.
+    ``analyze`` runs what ``analyze all`` runs (tie weights learned and stored,
+    segments, clusters on GDS with profiles stored, churn, cross-sell).
     """
-    from crm_graph.analytics.churn import compute_churn
-    from crm_graph.analytics.clusters import (
-        cluster_profiles,
-        compute_clusters,
-        store_cluster_profiles,
-    )
-    from crm_graph.analytics.crosssell import compute_crosssell
-    from crm_graph.analytics.segments import compute_segments
+    from crm_graph.analytics.pipeline import AnalysisOptions, Pipeline
     from crm_graph.generate import generate_bank
     from crm_graph.ingest.load import load_extract
     from crm_graph.ingest.spec import default_loaders_dir, load_specs
@@ -148,11 +141,9 @@ def load_bank(db: Database, out: Path, customers: int, seed: int, analyze: bool 
     empty_graph(db)
     load_extract(db, out, load_specs(default_loaders_dir()), pii_key=b"k")
     if analyze:
-        compute_segments(db)
-        compute_clusters(db)
-        store_cluster_profiles(db, cluster_profiles(db))
-        compute_churn(db)
-        compute_crosssell(db)
+        payload = Pipeline(db, AnalysisOptions(backend="gds")).run("all")
+        failed = [s for s in payload["steps"] if s["status"] != "ran"]
+        assert not failed, failed
     return out
 
 

@@ -102,23 +102,23 @@ def test_a_plan_cache_reuses_reads_and_samples_until_the_graph_changes(
     assert plan_campaign(session_db, request, heavier, date(2026, 1, 5), cache).samples_drawn > 0
 
 
-#: one-sided Student t at 99% confidence with 4 degrees of freedom (five seeds)
-T_99_4 = 3.747
+#: one-sided Student t at 99% confidence with 7 degrees of freedom (eight seeds)
+T_99_7 = 2.998
 
 
 def test_greedy_seeds_reach_more_than_the_baselines_at_99_percent_confidence(
     bank: Path, session_db: Database
 ) -> None:
-    """Over five seeds of the cascade samples (choice and fresh estimate both redrawn),
+    """Over eight seeds of the cascade samples (choice and fresh estimate both redrawn),
     the greedy seeds' mean reach beats top-degree's and top-PageRank's: the paired
-    differences' mean is above zero by more than t(0.99, 4) standard errors. One seed's
+    differences' mean is above zero by more than t(0.99, 7) standard errors. One seed's
     comparison is one noisy sample and was seen to lose once; this claim cannot flake
     unless the greedy choice really stops paying."""
     request = CampaignRequest(
         product_id=PRODUCT, budget=200, seeds=15, control_share=0.1, exclude_contacted_days=0
     )
     gains: dict[str, list[float]] = {"top_degree": [], "top_pagerank": []}
-    for seed in (1, 2, 3, 4, 5):
+    for seed in range(1, 9):
         plan = plan_campaign(session_db, request, CampaignConfig(seed=seed), today=date(2026, 1, 5))
         cmp_ = plan.seed_comparison
         for baseline, values in gains.items():
@@ -127,7 +127,7 @@ def test_greedy_seeds_reach_more_than_the_baselines_at_99_percent_confidence(
         diffs = np.array(values)
         spread = diffs.std(ddof=1) / np.sqrt(len(diffs))
         assert diffs.mean() > 0, (baseline, values)
-        assert spread == 0 or diffs.mean() / spread > T_99_4, (baseline, values)
+        assert spread == 0 or diffs.mean() / spread > T_99_7, (baseline, values)
 
 
 def test_audience_filters_and_contact_exclusion(bank: Path, session_db: Database) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from tests.conftest import empty_graph
 from crm_graph.analytics import clusters
 from crm_graph.analytics.clusters import ClusterConfig, compute_clusters
 from crm_graph.analytics.evaluate import cluster_scores
-from crm_graph.analytics.tie_weights import transfer_scale
+from crm_graph.analytics.tie_weights import learn_from_graph, transfer_scale
 from crm_graph.db import Database, gds_client
 from crm_graph.generate import generate_bank
 from crm_graph.ingest.load import load_extract
@@ -28,6 +29,14 @@ def bank(tmp_path_factory: pytest.TempPathFactory, session_db: Database) -> Path
     return out
 
 
+@pytest.fixture(scope="module")
+def learned(bank: Path, session_db: Database) -> dict[str, Any]:
+    """The tie weights ``analyze`` would use on this bank: learned from its history."""
+    found = learn_from_graph(session_db)
+    assert found.source == "learned"
+    return {"weights": found.weights, "scale": found.scale}
+
+
 def _partition(db: Database) -> pd.DataFrame:
     return pd.DataFrame(
         db.run_statement(
@@ -37,8 +46,10 @@ def _partition(db: Database) -> pd.DataFrame:
     )
 
 
-def test_gds_leiden_recovers_the_planted_communities(bank: Path, session_db: Database) -> None:
-    result = compute_clusters(session_db, ClusterConfig(), backend="gds")
+def test_gds_leiden_recovers_the_planted_communities(
+    bank: Path, session_db: Database, learned: dict[str, Any]
+) -> None:
+    result = compute_clusters(session_db, ClusterConfig(**learned), backend="gds")
     assert result.backend == "gds"
     assert result.algorithm == "leiden"
     frame = _partition(session_db)
@@ -51,10 +62,12 @@ def test_gds_leiden_recovers_the_planted_communities(bank: Path, session_db: Dat
     assert gds_client(session_db.driver).graph.list().empty, "the projection must be dropped"
 
 
-def test_networkx_agrees_with_gds(bank: Path, session_db: Database) -> None:
-    compute_clusters(session_db, ClusterConfig(algorithm="louvain"), backend="gds")
+def test_networkx_agrees_with_gds(
+    bank: Path, session_db: Database, learned: dict[str, Any]
+) -> None:
+    compute_clusters(session_db, ClusterConfig(algorithm="louvain", **learned), backend="gds")
     gds_frame = _partition(session_db).set_index("id")
-    nx_result = compute_clusters(session_db, ClusterConfig(), backend="networkx")
+    nx_result = compute_clusters(session_db, ClusterConfig(**learned), backend="networkx")
     assert nx_result.algorithm == "louvain"
     nx_frame = _partition(session_db).set_index("id").loc[gds_frame.index]
     agreement = normalized_mutual_info_score(gds_frame.community, nx_frame.community)
