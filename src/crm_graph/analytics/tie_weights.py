@@ -347,9 +347,7 @@ def learn_tie_weights(
         observed[:] += np.bincount(c[followed], minlength=k)
         expected[:] += np.bincount(c[at_risk], weights=chance[at_risk], minlength=k)
         observed_d[:] += np.bincount(c[followed], weights=degree[b[followed]], minlength=k)
-        expected_d[:] += np.bincount(
-            c[at_risk], weights=(chance * degree[b])[at_risk], minlength=k
-        )
+        expected_d[:] += np.bincount(c[at_risk], weights=(chance * degree[b])[at_risk], minlength=k)
 
     # product follows: first opening of each product per customer
     if ok.any():
