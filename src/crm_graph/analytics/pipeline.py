@@ -10,7 +10,7 @@ support is skipped with the reason, and a step that fails does not stop the othe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -128,7 +128,6 @@ class Pipeline:
         ones of their types. The result is printed and stored with the run.
         """
         from crm_graph.analytics.tie_weights import (
-            TieWeights,
             learn_from_graph,
             read_stored_tie_weights,
             read_tie_history,
@@ -144,21 +143,19 @@ class Pipeline:
             found = learn_from_graph(self.db, self.options.as_of, history=self._history)
         if self.options.weights:
             given = {**found.weights, **self.options.weights}
-            found = TieWeights(
-                given, "given", found.window_months, found.as_of, found.scale, found.evidence,
-                found.events,
-            )  # fmt: skip
+            found = replace(found, weights=given, source="given")
         store_tie_weights(self.db, found)
         self.say(found.describe())
         self._weights = found
         return found
 
     def weight_settings(self) -> dict[str, Any]:
-        """``weights`` and ``scale`` for a step's config, from :meth:`tie_weights`."""
-        from crm_graph.analytics.clusters import EQUAL_WEIGHTS
+        """Return ``weights`` and ``scale`` for a step's config, from :meth:`tie_weights`.
 
-        found = self.tie_weights()
-        return {"weights": dict(found.weights) or dict(EQUAL_WEIGHTS), "scale": found.scale}
+        Empty when the graph has no ties (the configs' equal weights then apply).
+        """
+        settings: dict[str, Any] = self.tie_weights().settings()
+        return settings
 
     def _customer_base(self, shared: bool) -> Any:
         from crm_graph.analytics.base import read_customer_base

@@ -176,6 +176,18 @@ class TieWeights:
             why = "given"
         return f"tie weights ({why}): {shown}"
 
+    def settings(self) -> dict[str, Any]:
+        """Return ``weights`` and ``scale`` for a step's config (empty: no weights).
+
+        Examples
+        --------
+        >>> equal_weights(["FAMILY"]).settings()["weights"]
+        {'FAMILY': 1.0}
+        >>> equal_weights([]).settings()
+        {}
+        """
+        return {"weights": dict(self.weights), "scale": self.scale} if self.weights else {}
+
     def as_dict(self) -> dict[str, Any]:
         """Plain data (JSON)."""
         return asdict(self)
@@ -497,9 +509,7 @@ def stored_settings(db: Database) -> dict[str, Any]:
     Empty when none was stored (the configs' defaults then apply: equal weights).
     """
     stored = read_stored_tie_weights(db)
-    if stored is None or not stored.weights:
-        return {}
-    return {"weights": dict(stored.weights), "scale": stored.scale}
+    return {} if stored is None else stored.settings()
 
 
 def read_stored_tie_weights(db: Database) -> TieWeights | None:
