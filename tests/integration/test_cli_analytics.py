@@ -117,6 +117,13 @@ def test_a_given_tie_weight_replaces_the_learned_one(
         if kind != "REFERRED":
             assert given.weights[kind] == weight
     assert given.evidence == before.evidence
+    # one type switched off: the others keep their learned weights
+    zero = run_cli(neo4j_settings, "analyze", "clusters", "--tie-weight", "REFERRED=0")
+    assert zero.returncode == 0, zero.stderr
+    off = read_stored_tie_weights(session_db)
+    assert off is not None
+    assert off.weights["REFERRED"] == 0.0
+    assert off.weights["FAMILY"] == before.weights["FAMILY"]
     bad = run_cli(neo4j_settings, "analyze", "clusters", "--tie-weight", "FRIEND=1")
     assert bad.returncode != 0
     assert "unknown tie type 'FRIEND'" in bad.stderr

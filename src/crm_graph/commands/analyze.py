@@ -29,7 +29,7 @@ ANALYSES = ("all", "segments", "clusters", "churn", "crosssell")
 
 def _weights(items: list[str]) -> dict[str, float]:
     """Parse the ``--tie-weight`` overrides (the other types keep their learned weight)."""
-    from crm_graph.analytics.clusters import normalize_weights
+    from crm_graph.analytics.clusters import EQUAL_WEIGHTS, normalize_weights
 
     weights: dict[str, float] = {}
     for item in items:
@@ -40,8 +40,8 @@ def _weights(items: list[str]) -> dict[str, float]:
             sep = ""
         if not sep:
             raise ConfigError(f"--tie-weight expects TYPE=NUMBER, got {item!r}")
-    if weights:
-        normalize_weights(weights)  # fail before touching the database
+    # fail before touching the database; one type set to 0 is fine (the others stay)
+    normalize_weights({**EQUAL_WEIGHTS, **weights})
     return weights
 
 
